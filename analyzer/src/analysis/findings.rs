@@ -1,0 +1,548 @@
+//! The finding pass: reads the solved flow and turns every registration whose client lost the
+//! tracker of the facade it came from into a [`Finding`] with its whole path.
+//!
+//! Invariant: a finding needs a concrete tracker that the registering client's chain lacks;
+//! registrations inside the facade's own impl (its plumbing) are never findings. Findings are
+//! deduplicated by (bypass point, registration site) and sorted, so output is deterministic.
+
+use super::flow::{Flow, Instance};
+use super::objects::*;
+use crate::index::{DefId, DefKind, FnOwner, Ty};
+use crate::source::Span;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A tracker as the finding pass sees it: an object, or the unseen tracker of a facade whose
+/// tracker field nothing read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TrackerId {
+    Obj(ObjId),
+    Unseen(ObjId),
+}
+
+#[derive(Clone, Debug)]
+pub enum FindingKind {
+    /// A derivation step dropped the facade (delegation, raw accessor, field read).
+    Dropped,
+    /// Auto-deref into the inner client.
+    Deref,
+    /// A re-wrap with a fresh tracker.
+    FreshTracker,
+    /// A registration inside a facade-holding recipe through a client from elsewhere.
+    Foreign,
+}
+
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub bypass: Span,
+    pub registration: Span,
+    pub facade_created: Option<Span>,
+    pub obtained: Option<(Span, String)>,
+    /// The facade type that was dropped and its tracker type.
+    pub facade_ty: String,
+    pub tracker_ty: String,
+    /// Type of what the bypassing client was built from (`CuratorFrameworkImpl`).
+    pub built_from: String,
+    pub chain_before: Vec<String>,
+    pub chain_after: Vec<String>,
+    pub flow: Vec<String>,
+    /// Other paths (facade, obtaining site) that reach the same bypass and registration.
+    pub other_paths: usize,
+    /// The facade entered from outside the analysed code.
+    pub facade_is_entry: bool,
+    /// Facade object and the bypass function, for fix suggestions.
+    pub facade_def: Option<DefId>,
+    pub bypass_body: Option<BodyId>,
+}
+
+pub fn collect(flow: &Flow) -> Vec<Finding> {
+    let mut found: BTreeMap<(u32, u32, Span), Vec<Finding>> = BTreeMap::new();
+    let sites: Vec<_> = flow.registrations.values().cloned().collect();
+    for site in sites {
+        if inside_facade_impl(flow, site.instance) {
+            continue;
+        }
+        for recv in flow.peek_var(site.instance, site.receiver) {
+            if !is_registration_call(flow, recv.obj, &site.method) {
+                continue;
+            }
+            for client in registering_clients(flow, recv) {
+                if let Some(f) = check(flow, site.instance, site.span, client) {
+                    found
+                        .entry((f.bypass.file as u32, f.bypass.start, f.registration))
+                        .or_default()
+                        .push(f);
+                }
+            }
+        }
+    }
+    found
+        .into_values()
+        .map(|mut group| {
+            // Prefer a facade the analysis saw being created, then the earliest path.
+            // The widest expression at a bypass point names it best.
+            group.sort_by_key(|f| {
+                (
+                    std::cmp::Reverse(f.bypass.end),
+                    f.facade_is_entry,
+                    f.facade_created,
+                    f.obtained.as_ref().map(|o| o.0),
+                )
+            });
+            let distinct: BTreeSet<_> = group
+                .iter()
+                .map(|f| (f.facade_created, f.obtained.as_ref().map(|o| o.0)))
+                .collect();
+            let mut best = group.swap_remove(0);
+            best.other_paths = distinct.len().saturating_sub(1);
+            best
+        })
+        .collect()
+}
+
+fn inside_facade_impl(flow: &Flow, inst: Instance) -> bool {
+    let BodyId::Fn(f) = inst.body else {
+        return false;
+    };
+    match flow.index.fn_info(f).owner {
+        FnOwner::Impl {
+            self_def: Some(d), ..
+        } => flow.model.facades.contains_key(&d),
+        _ => false,
+    }
+}
+
+fn is_registration_call(flow: &Flow, recv: ObjId, method: &str) -> bool {
+    let candidates = flow.dispatch_peek(recv, method);
+    if candidates.is_empty() {
+        return flow
+            .model
+            .rule
+            .registrations
+            .iter()
+            .any(|p| p.method == method && p.owner.is_none());
+    }
+    candidates
+        .iter()
+        .any(|f| flow.is_registration_fn(*f, method))
+}
+
+/// The clients a registration goes through: the receiver, or the clients its fields hold.
+fn registering_clients(flow: &Flow, recv: Value) -> Vec<Value> {
+    if flow.is_client(recv.obj) {
+        return vec![recv];
+    }
+    let Some(ty) = flow.ty_of(recv.obj) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Value> = flow
+        .index
+        .fields(ty)
+        .iter()
+        .flat_map(|f| flow.peek_field(recv.obj, &f.name))
+        .filter(|v| flow.is_client(v.obj))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Every object of `o`'s wrapper chain (all alternatives), `o` first.
+fn chain_objects(flow: &Flow, o: ObjId) -> Vec<ObjId> {
+    let mut seen = Vec::new();
+    let mut todo = vec![o];
+    while let Some(x) = todo.pop() {
+        if seen.contains(&x) || seen.len() > 64 {
+            continue;
+        }
+        seen.push(x);
+        todo.extend(flow.inner_clients_peek(x).into_iter().rev());
+    }
+    seen
+}
+
+pub fn trackers(flow: &Flow, o: ObjId) -> BTreeSet<TrackerId> {
+    let mut out = BTreeSet::new();
+    for x in chain_objects(flow, o) {
+        let Some(ty) = flow.ty_of(x) else { continue };
+        let Some(fields) = flow.model.facades.get(&ty) else {
+            continue;
+        };
+        let mut any = false;
+        for f in fields {
+            for v in flow.peek_field(x, f) {
+                out.insert(TrackerId::Obj(v.obj));
+                any = true;
+            }
+        }
+        if !any {
+            out.insert(TrackerId::Unseen(x));
+        }
+    }
+    out
+}
+
+/// The type names along one wrapper chain: `WatcherRemovalFacade -> CuratorFrameworkImpl`.
+pub fn chain_names(flow: &Flow, o: ObjId) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut cur = Some(o);
+    while let Some(x) = cur {
+        if !seen.insert(x) || out.len() > 8 {
+            break;
+        }
+        out.push(obj_name(flow, x));
+        cur = flow.inner_clients_peek(x).into_iter().next();
+    }
+    out
+}
+
+pub fn obj_name(flow: &Flow, o: ObjId) -> String {
+    match flow.kind_of(o) {
+        ObjKind::Alloc { ty, .. } | ObjKind::Sym { ty, .. } => flow.index.def(*ty).name.clone(),
+        ObjKind::Opaque { traits, .. } => {
+            let names: Vec<String> = traits
+                .iter()
+                .map(|t| flow.index.def(*t).name.clone())
+                .collect();
+            format!("dyn {}", names.join(" + "))
+        }
+        ObjKind::Closure { .. } | ObjKind::CallSite { .. } => "closure".into(),
+    }
+}
+
+fn first_facade(flow: &Flow, o: ObjId) -> Option<(ObjId, DefId)> {
+    chain_objects(flow, o).into_iter().find_map(|x| {
+        let ty = flow.ty_of(x)?;
+        flow.model.facades.contains_key(&ty).then_some((x, ty))
+    })
+}
+
+fn tracker_type_name(flow: &Flow, facade_ty: DefId) -> String {
+    let fields = flow
+        .model
+        .facades
+        .get(&facade_ty)
+        .cloned()
+        .unwrap_or_default();
+    let module = flow.index.def(facade_ty).module;
+    for f in flow.index.fields(facade_ty) {
+        if fields.contains(&f.name) {
+            let t = flow.index.resolve_type(module, &f.ty, Some(facade_ty), &[]);
+            if let Some(d) = innermost_adt(&t) {
+                return flow.index.def(d).name.clone();
+            }
+        }
+    }
+    "tracker".into()
+}
+
+fn innermost_adt(t: &Ty) -> Option<DefId> {
+    match t {
+        Ty::Adt(d) => Some(*d),
+        Ty::External(_, args) | Ty::Tuple(args) => args.iter().find_map(innermost_adt),
+        _ => None,
+    }
+}
+
+fn check(flow: &Flow, inst: Instance, registration: Span, client: Value) -> Option<Finding> {
+    let after = trackers(flow, client.obj);
+    if let Some(t) = client.tag {
+        let tag = flow.tags.get(t).clone();
+        let before = trackers(flow, tag.facade);
+        let (facade_obj, facade_ty) = first_facade(flow, tag.facade)?;
+        if before.is_empty() || !before.is_disjoint(&after) {
+            return None;
+        }
+        let fresh = first_facade(flow, client.obj).is_some_and(|(_, ty)| ty == facade_ty);
+        let kind = if fresh {
+            FindingKind::FreshTracker
+        } else if tag.bypass_kind == StepKind::Deref {
+            FindingKind::Deref
+        } else {
+            FindingKind::Dropped
+        };
+        let obtained = tag
+            .obtained
+            .zip(tag.obtained_in)
+            .map(|(span, body)| (span, body_owner_name(flow, body)));
+        let created = creation_site(flow, facade_obj);
+        let mut hops = Vec::new();
+        if let Some((_, body)) = created {
+            hops.push(body_name(flow, body));
+        }
+        if let Some(b) = tag.obtained_in {
+            hops.push(body_name(flow, b));
+        }
+        if let Some(b) = body_of_span(flow, tag.bypass) {
+            hops.push(body_name(flow, b));
+        }
+        hops.push(body_name(flow, inst.body));
+        hops.dedup();
+        return Some(Finding {
+            kind,
+            bypass: tag.bypass,
+            registration,
+            facade_created: created.map(|c| c.0),
+            obtained,
+            facade_ty: flow.index.def(facade_ty).name.clone(),
+            tracker_ty: tracker_type_name(flow, facade_ty),
+            built_from: obj_name(flow, tag.built_from),
+            chain_before: chain_names(flow, tag.facade),
+            chain_after: chain_names(flow, client.obj),
+            flow: hops,
+            other_paths: 0,
+            facade_is_entry: !matches!(flow.kind_of(facade_obj), ObjKind::Alloc { .. }),
+            facade_def: Some(facade_ty),
+            bypass_body: body_of_span(flow, tag.bypass),
+        });
+    }
+    foreign_client(flow, inst, registration, client, &after)
+}
+
+/// A registration made inside an object that holds a removal facade, through a client that
+/// did not come from anything that object holds.
+fn foreign_client(
+    flow: &Flow,
+    inst: Instance,
+    registration: Span,
+    client: Value,
+    after: &BTreeSet<TrackerId>,
+) -> Option<Finding> {
+    let mut enclosing = Vec::new();
+    let mut todo: Vec<ObjId> = inst.ctx.into_iter().collect();
+    while let Some(o) = todo.pop() {
+        if enclosing.contains(&o) || enclosing.len() > 16 {
+            continue;
+        }
+        enclosing.push(o);
+        todo.extend(flow.creators(o));
+    }
+    // Only a client whose source the analysis saw (a constructor, a static) can be called
+    // foreign: an entry point's parameters may well be the facade's own inner client.
+    if !known_origin(flow, client.obj, 0) {
+        return None;
+    }
+    let client_chain = chain_objects(flow, client.obj);
+    for e in enclosing {
+        if flow.is_client(e) {
+            continue;
+        }
+        let held = registering_clients(flow, Value { obj: e, tag: None });
+        let held_chains: BTreeSet<ObjId> = held
+            .iter()
+            .flat_map(|h| chain_objects(flow, h.obj))
+            .collect();
+        let Some(facade) = held.iter().find_map(|h| first_facade(flow, h.obj)) else {
+            continue;
+        };
+        let expected = trackers(flow, facade.0);
+        if expected.is_empty() || !expected.is_disjoint(after) {
+            continue;
+        }
+        if client_chain.iter().any(|c| held_chains.contains(c)) {
+            continue;
+        }
+        let (obtained_span, obtained_body) = obtaining_site(flow, e, client.obj)?;
+        let owner = flow
+            .ty_of(e)
+            .map(|t| flow.index.def(t).name.clone())
+            .unwrap_or_default();
+        let mut hops = vec![body_name(flow, obtained_body), body_name(flow, inst.body)];
+        hops.dedup();
+        return Some(Finding {
+            kind: FindingKind::Foreign,
+            bypass: obtained_span,
+            registration,
+            facade_created: creation_site(flow, facade.0).map(|c| c.0),
+            obtained: Some((obtained_span, owner)),
+            facade_ty: flow.index.def(facade.1).name.clone(),
+            tracker_ty: tracker_type_name(flow, facade.1),
+            built_from: obj_name(flow, client.obj),
+            chain_before: chain_names(flow, facade.0),
+            chain_after: chain_names(flow, client.obj),
+            flow: hops,
+            other_paths: 0,
+            facade_is_entry: !matches!(flow.kind_of(facade.0), ObjKind::Alloc { .. }),
+            facade_def: None,
+            bypass_body: Some(obtained_body),
+        });
+    }
+    None
+}
+
+fn known_origin(flow: &Flow, o: ObjId, depth: usize) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    match flow.kind_of(o) {
+        ObjKind::Alloc { .. } => true,
+        ObjKind::Sym { origin, .. } | ObjKind::Opaque { origin, .. } => match origin {
+            SymOrigin::Static(_) => true,
+            SymOrigin::Return(_, Some(r)) => known_origin(flow, *r, depth + 1),
+            _ => false,
+        },
+        ObjKind::Closure { .. } | ObjKind::CallSite { .. } => false,
+    }
+}
+
+/// What `o` was derived from, root first: results of calls on opaque clients name their
+/// receiver; wrappers name their inner clients.
+fn ancestry(flow: &Flow, o: ObjId) -> Vec<ObjId> {
+    let mut out = vec![o];
+    let mut cur = o;
+    while out.len() < 8 {
+        let next = match flow.kind_of(cur) {
+            ObjKind::Sym {
+                origin: SymOrigin::Return(_, Some(r)),
+                ..
+            }
+            | ObjKind::Opaque {
+                origin: SymOrigin::Return(_, Some(r)),
+                ..
+            } => Some(*r),
+            _ => flow.inner_clients_peek(cur).into_iter().next(),
+        };
+        match next {
+            Some(n) if !out.contains(&n) => {
+                out.push(n);
+                cur = n;
+            }
+            _ => break,
+        }
+    }
+    out.reverse();
+    out
+}
+
+/// Where code running for `holder` obtains `client` (or what it was derived from) from a call
+/// or a path: in the holder's own methods first, the most original value first.
+fn obtaining_site(flow: &Flow, holder: ObjId, client: ObjId) -> Option<(Span, BodyId)> {
+    let holder_ty = flow.ty_of(holder);
+    let mut best: Option<((bool, usize, Span), BodyId)> = None;
+    let wanted = ancestry(flow, client);
+    for (_, inst) in flow.instances.iter() {
+        let in_holder = inst.ctx == Some(holder)
+            || inst.ctx.is_some_and(|c| flow.creators(c).contains(&holder));
+        if !in_holder {
+            continue;
+        }
+        let own_method = match inst.body {
+            BodyId::Fn(f) => {
+                matches!(flow.index.fn_info(f).owner, FnOwner::Impl { self_def, .. } if self_def == holder_ty)
+            }
+            BodyId::Static(_) => false,
+        };
+        let Some(body) = body_of(flow, inst.body) else {
+            continue;
+        };
+        for ins in &body.insts {
+            let (dst, span) = match ins {
+                crate::hir::Inst::CallPath { dst, span, .. }
+                | crate::hir::Inst::CallMethod { dst, span, .. }
+                | crate::hir::Inst::PathValue { dst, span, .. } => (*dst, *span),
+                _ => continue,
+            };
+            let vals = flow.peek_var(*inst, dst);
+            let Some(rank) = wanted.iter().position(|w| vals.iter().any(|v| v.obj == *w)) else {
+                continue;
+            };
+            let key = (!own_method, rank, span);
+            if best.as_ref().is_none_or(|b| key < b.0) {
+                best = Some((key, inst.body));
+            }
+        }
+    }
+    best.map(|((_, _, span), body)| (span, body))
+}
+
+fn body_of<'f>(flow: &Flow<'f>, b: BodyId) -> Option<&'f crate::hir::Body> {
+    match b {
+        BodyId::Fn(f) => flow.index.fn_info(f).def.body.as_ref(),
+        BodyId::Static(s) => flow.index.statics[s as usize].init.as_ref(),
+    }
+}
+
+/// The first place outside the facade's and clients' own impls where the facade appears as
+/// the result of a call or constructor: where the recipe created it.
+fn creation_site(flow: &Flow, facade: ObjId) -> Option<(Span, BodyId)> {
+    let mut best: Option<(bool, Span, BodyId)> = None;
+    for (_, inst) in flow.instances.iter() {
+        let Some(body) = body_of(flow, inst.body) else {
+            continue;
+        };
+        let in_client_impl = match inst.body {
+            BodyId::Fn(f) => match flow.index.fn_info(f).owner {
+                FnOwner::Impl {
+                    self_def: Some(d), ..
+                } => flow.model.is_client_type(d),
+                _ => false,
+            },
+            BodyId::Static(_) => false,
+        };
+        for ins in &body.insts {
+            let (dst, span) = match ins {
+                crate::hir::Inst::CallPath { dst, span, .. }
+                | crate::hir::Inst::CallMethod { dst, span, .. } => (*dst, *span),
+                _ => continue,
+            };
+            if flow.peek_var(*inst, dst).iter().any(|v| v.obj == facade) {
+                let candidate = (in_client_impl, span, inst.body);
+                if best.is_none_or(|b| (candidate.0, candidate.1) < (b.0, b.1)) {
+                    best = Some(candidate);
+                }
+            }
+        }
+    }
+    if let Some((_, span, body)) = best {
+        return Some((span, body));
+    }
+    match flow.kind_of(facade) {
+        ObjKind::Alloc { site, .. } => body_of_span(flow, *site).map(|b| (*site, b)),
+        _ => None,
+    }
+}
+
+fn body_of_span(flow: &Flow, span: Span) -> Option<BodyId> {
+    // The innermost function whose body contains the span: the one with the latest start.
+    let mut best: Option<(u32, BodyId)> = None;
+    for (i, f) in flow.index.fns.iter().enumerate() {
+        if f.file != span.file || f.def.body.is_none() {
+            continue;
+        }
+        let start = f.def.span.start;
+        if start <= span.start && best.is_none_or(|b| start > b.0) {
+            best = Some((start, BodyId::Fn(i as u32)));
+        }
+    }
+    best.map(|b| b.1)
+}
+
+pub fn body_name(flow: &Flow, b: BodyId) -> String {
+    match b {
+        BodyId::Fn(f) => flow.index.fn_name(f),
+        BodyId::Static(s) => flow
+            .index
+            .def(flow.index.statics[s as usize].def)
+            .name
+            .clone(),
+    }
+}
+
+fn body_owner_name(flow: &Flow, b: BodyId) -> String {
+    match b {
+        BodyId::Fn(f) => match flow.index.fn_info(f).owner {
+            FnOwner::Impl {
+                self_def: Some(d), ..
+            }
+            | FnOwner::Trait(d) => flow.index.def(d).name.clone(),
+            _ => format!("`{}`", flow.index.fn_name(f)),
+        },
+        BodyId::Static(_) => body_name(flow, b),
+    }
+}
+
+#[allow(dead_code)]
+fn is_trait(flow: &Flow, d: DefId) -> bool {
+    matches!(flow.index.def(d).kind, DefKind::Trait { .. })
+}

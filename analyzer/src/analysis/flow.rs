@@ -1,0 +1,1437 @@
+//! The flow analysis: a field-sensitive, object-sensitive points-to analysis over the bodies
+//! lowered by [`lower`](crate::lower), solved to a fixpoint with a worklist.
+//!
+//! Methods are analysed once per receiver object (so one builder made from the facade and one
+//! made from the raw client never merge), allocations remember the receiver that made them,
+//! and client values derived from a facade-bearing client carry a [`Tag`] recording where the
+//! tracker could have been lost. Every function is also analysed as an entry point with
+//! values materialized from its declared parameter types, so library code with no caller in
+//! the workspace is covered.
+//!
+//! Invariant: points-to sets only grow, objects are finite (see [`objects`](super::objects)),
+//! so the worklist terminates; the solver is single-threaded and visits work in a fixed
+//! order, so its result does not depend on the thread count.
+
+use super::model::RuleModel;
+use super::objects::*;
+use crate::hir::{Body, Inst, Local, PathRef, Place, NOTHING};
+use crate::index::{DefId, DefKind, FnId, FnOwner, Index, Res, Ty};
+use crate::source::Span;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+/// Methods that hand back their receiver (or what it wraps) for the analysis's purposes.
+const TRANSPARENT_METHODS: &[&str] = &[
+    "clone",
+    "to_owned",
+    "as_ref",
+    "as_mut",
+    "borrow",
+    "borrow_mut",
+    "into",
+    "unwrap",
+    "expect",
+    "unwrap_or",
+    "unwrap_or_default",
+    "unwrap_unchecked",
+    "ok",
+    "err",
+    "ok_or",
+    "ok_or_else",
+    "lock",
+    "read",
+    "write",
+    "try_lock",
+    "get",
+    "get_mut",
+    "upgrade",
+    "downgrade",
+    "as_deref",
+    "as_deref_mut",
+    "iter",
+    "iter_mut",
+    "into_iter",
+    "cloned",
+    "copied",
+    "first",
+    "last",
+    "take",
+    "values",
+    "keys",
+    "as_slice",
+    "deref",
+    "deref_mut",
+    "to_vec",
+    "pop",
+    "remove",
+    "next",
+    "flatten",
+    "rev",
+    "peekable",
+    "into_inner",
+    "get_or_init",
+    "get_or_insert_with",
+    "or_insert_with",
+    "or_insert",
+    "entry",
+    "unwrap_or_else",
+    "map",
+    "and_then",
+    "map_or",
+    "map_or_else",
+    "filter",
+    "filter_map",
+    "find",
+    "find_map",
+    "inspect",
+    "then",
+    "then_some",
+    "or",
+    "or_else",
+    "xor",
+    "zip",
+    "chain",
+    "collect",
+    "pin",
+    "as_pin_mut",
+    "replace",
+    "insert",
+    "get_or_insert",
+    "as_ptr",
+    "min_by_key",
+    "max_by_key",
+];
+
+/// Methods that store their arguments into their receiver's place.
+const STORING_METHODS: &[&str] = &[
+    "push",
+    "push_back",
+    "push_front",
+    "insert",
+    "set",
+    "get_or_init",
+    "get_or_insert_with",
+    "or_insert_with",
+    "or_insert",
+    "replace",
+    "store",
+    "send",
+    "extend",
+    "append",
+    "write",
+    "swap",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum NodeKey {
+    Var(BodyId, ObjOrNoneKey, Local),
+    Field(ObjId, u32),
+    Static(DefId),
+}
+
+/// `Option<ObjId>` with a total order for map keys.
+type ObjOrNoneKey = u32;
+const NO_CTX: ObjOrNoneKey = u32::MAX;
+
+fn ctx_key(c: ObjOrNone) -> ObjOrNoneKey {
+    c.unwrap_or(NO_CTX)
+}
+
+type InstanceId = u32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Instance {
+    pub body: BodyId,
+    pub ctx: ObjOrNone,
+}
+
+/// A call of a registration method, kept for the finding pass.
+#[derive(Clone, Debug)]
+pub struct RegistrationSite {
+    pub instance: Instance,
+    pub span: Span,
+    pub receiver: Local,
+    /// For UFCS calls the receiver is the first argument; this records the callee owner check.
+    pub method: String,
+}
+
+pub struct Flow<'a> {
+    pub index: &'a Index,
+    pub model: &'a RuleModel<'a>,
+    pub kinds: Interner<ObjKind>,
+    pub objs: Interner<Obj>,
+    pub tags: Interner<Tag>,
+    field_names: Interner<String>,
+    nodes: HashMap<NodeKey, usize>,
+    sets: Vec<BTreeSet<Value>>,
+    dependents: Vec<BTreeSet<InstanceId>>,
+    pub instances: Interner<Instance>,
+    queued: BTreeSet<InstanceId>,
+    queue: VecDeque<InstanceId>,
+    current: InstanceId,
+    pub registrations: BTreeMap<(Span, Instance), RegistrationSite>,
+    /// Cache of path resolutions per (body, path).
+    path_cache: HashMap<(BodyId, PathRef), Vec<Res>>,
+    pub steps: u64,
+}
+
+impl<'a> Flow<'a> {
+    pub fn new(index: &'a Index, model: &'a RuleModel<'a>) -> Self {
+        Flow {
+            index,
+            model,
+            kinds: Interner::default(),
+            objs: Interner::default(),
+            tags: Interner::default(),
+            field_names: Interner::default(),
+            nodes: HashMap::new(),
+            sets: Vec::new(),
+            dependents: Vec::new(),
+            instances: Interner::default(),
+            queued: BTreeSet::new(),
+            queue: VecDeque::new(),
+            current: 0,
+            registrations: BTreeMap::new(),
+            path_cache: HashMap::new(),
+            steps: 0,
+        }
+    }
+
+    // ---- objects -------------------------------------------------------------------------
+
+    pub fn obj(&self, o: ObjId) -> &Obj {
+        self.objs.get(o)
+    }
+
+    pub fn kind_of(&self, o: ObjId) -> &ObjKind {
+        self.kinds.get(self.obj(o).kind)
+    }
+
+    /// The workspace type of an object, when it has one.
+    pub fn ty_of(&self, o: ObjId) -> Option<DefId> {
+        match self.kind_of(o) {
+            ObjKind::Alloc { ty, .. } | ObjKind::Sym { ty, .. } => Some(*ty),
+            _ => None,
+        }
+    }
+
+    pub fn is_client(&self, o: ObjId) -> bool {
+        match self.kind_of(o) {
+            ObjKind::Alloc { ty, .. } | ObjKind::Sym { ty, .. } => self.model.is_client_type(*ty),
+            ObjKind::Opaque { traits, .. } => self.model.is_client_bounds(traits),
+            ObjKind::Closure { .. } | ObjKind::CallSite { .. } => false,
+        }
+    }
+
+    fn new_obj(&mut self, kind: ObjKind, creator: ObjOrNone) -> ObjId {
+        let (kind, _) = self.kinds.intern(kind);
+        let heap_ctx = match creator {
+            Some(c) => {
+                let c = self.obj(c).clone();
+                std::iter::once(c.kind)
+                    .chain(c.heap_ctx)
+                    .take(HEAP_DEPTH)
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        self.objs.intern(Obj { kind, heap_ctx }).0
+    }
+
+    /// Objects that may have created `o` (its heap context's first kind).
+    pub fn creators(&self, o: ObjId) -> Vec<ObjId> {
+        let obj = self.obj(o);
+        let Some(&first) = obj.heap_ctx.first() else {
+            return Vec::new();
+        };
+        let rest = &obj.heap_ctx[1..];
+        self.objs
+            .iter()
+            .filter(|(_, p)| p.kind == first && p.heap_ctx.starts_with(rest))
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    fn sym_depth(&self, o: ObjId) -> u8 {
+        match self.kind_of(o) {
+            ObjKind::Sym { depth, .. } | ObjKind::Opaque { depth, .. } => *depth,
+            _ => 0,
+        }
+    }
+
+    /// A value of a declared type, for code whose caller the analysis cannot see.
+    fn materialize(
+        &mut self,
+        ty: &Ty,
+        origin: SymOrigin,
+        depth: u8,
+        creator: ObjOrNone,
+    ) -> Option<ObjId> {
+        if depth > SYM_DEPTH {
+            return None;
+        }
+        match ty {
+            Ty::Adt(d) if self.model.relevant.contains(d) => Some(self.new_obj(
+                ObjKind::Sym {
+                    ty: *d,
+                    origin,
+                    depth,
+                },
+                creator,
+            )),
+            Ty::Bounds(traits) if self.model.is_client_bounds(traits) => Some(self.new_obj(
+                ObjKind::Opaque {
+                    traits: traits.clone(),
+                    origin,
+                    depth,
+                },
+                creator,
+            )),
+            Ty::External(_, args) | Ty::Tuple(args) => args
+                .iter()
+                .find_map(|a| self.materialize(a, origin.clone(), depth, creator)),
+            _ => None,
+        }
+    }
+
+    // ---- nodes ---------------------------------------------------------------------------
+
+    fn node(&mut self, key: NodeKey) -> usize {
+        if let Some(&n) = self.nodes.get(&key) {
+            return n;
+        }
+        let n = self.sets.len();
+        self.sets.push(BTreeSet::new());
+        self.dependents.push(BTreeSet::new());
+        self.nodes.insert(key, n);
+        n
+    }
+
+    fn var(&mut self, inst: Instance, local: Local) -> usize {
+        self.node(NodeKey::Var(inst.body, ctx_key(inst.ctx), local))
+    }
+
+    fn field_node(&mut self, o: ObjId, field: &str) -> usize {
+        let (f, _) = self.field_names.intern(field.to_string());
+        self.node(NodeKey::Field(o, f))
+    }
+
+    /// Reads a node, registering the current instance to be re-run when it grows.
+    fn read(&mut self, n: usize) -> Vec<Value> {
+        let cur = self.current;
+        self.dependents[n].insert(cur);
+        self.sets[n].iter().copied().collect()
+    }
+
+    pub fn peek_var(&self, inst: Instance, local: Local) -> Vec<Value> {
+        self.nodes
+            .get(&NodeKey::Var(inst.body, ctx_key(inst.ctx), local))
+            .map(|n| self.sets[*n].iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn peek_field(&self, o: ObjId, field: &str) -> Vec<Value> {
+        let Some(f) = self.field_names.lookup(&field.to_string()) else {
+            return Vec::new();
+        };
+        self.nodes
+            .get(&NodeKey::Field(o, f))
+            .map(|n| self.sets[*n].iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    fn add(&mut self, n: usize, values: impl IntoIterator<Item = Value>) {
+        let mut grew = false;
+        for v in values {
+            grew |= self.sets[n].insert(v);
+        }
+        if grew {
+            let deps: Vec<InstanceId> = self.dependents[n].iter().copied().collect();
+            for d in deps {
+                self.enqueue(d);
+            }
+        }
+    }
+
+    fn enqueue(&mut self, i: InstanceId) {
+        if self.queued.insert(i) {
+            self.queue.push_back(i);
+        }
+    }
+
+    fn instance(&mut self, body: BodyId, ctx: ObjOrNone) -> Instance {
+        let inst = Instance { body, ctx };
+        let (id, fresh) = self.instances.intern(inst);
+        if fresh {
+            self.enqueue(id);
+        }
+        inst
+    }
+
+    // ---- bodies --------------------------------------------------------------------------
+
+    fn body(&self, b: BodyId) -> Option<&'a Body> {
+        match b {
+            BodyId::Fn(f) => self.index.fn_info(f).def.body.as_ref(),
+            BodyId::Static(s) => self.index.statics[s as usize].init.as_ref(),
+        }
+    }
+
+    fn module_of(&self, b: BodyId) -> DefId {
+        match b {
+            BodyId::Fn(f) => self.index.fn_info(f).module,
+            BodyId::Static(s) => self.index.def(self.index.statics[s as usize].def).module,
+        }
+    }
+
+    fn self_def_of(&self, b: BodyId) -> Option<DefId> {
+        match b {
+            BodyId::Fn(f) => self.index.self_def_of(f),
+            BodyId::Static(_) => None,
+        }
+    }
+
+    fn resolve(&mut self, b: BodyId, path: &PathRef) -> Vec<Res> {
+        if let Some(r) = self.path_cache.get(&(b, path.clone())) {
+            return r.clone();
+        }
+        let module = self.module_of(b);
+        let self_def = self.self_def_of(b);
+        let generics = match b {
+            BodyId::Fn(f) => self.index.fn_info(f).generics.clone(),
+            BodyId::Static(_) => Vec::new(),
+        };
+        let r =
+            self.index
+                .resolve_segments(module, &path.segments, path.global, self_def, &generics);
+        self.path_cache.insert((b, path.clone()), r.clone());
+        r
+    }
+
+    // ---- solving -------------------------------------------------------------------------
+
+    /// Seeds every body as an entry point and runs to the fixpoint.
+    pub fn solve(&mut self) {
+        for (i, _) in self.index.statics.iter().enumerate() {
+            self.instance(BodyId::Static(i as u32), None);
+        }
+        for f in 0..self.index.fns.len() as FnId {
+            self.seed_entry(f);
+        }
+        while let Some(i) = self.queue.pop_front() {
+            self.queued.remove(&i);
+            self.current = i;
+            let inst = *self.instances.get(i);
+            self.run(inst);
+        }
+    }
+
+    fn seed_entry(&mut self, f: FnId) {
+        let info = self.index.fn_info(f);
+        if info.def.body.is_none() {
+            return;
+        }
+        let self_obj = if info.def.has_self {
+            match self.index.self_def_of(f) {
+                Some(d) if matches!(self.index.def(d).kind, DefKind::Trait { .. }) => {
+                    self.materialize(&Ty::Bounds(vec![d]), SymOrigin::EntrySelf, 0, None)
+                }
+                Some(d) => self.materialize(&Ty::Adt(d), SymOrigin::EntrySelf, 0, None),
+                None => None,
+            }
+        } else {
+            None
+        };
+        if info.def.has_self && self_obj.is_none() {
+            // A receiver that can hold no client: nothing in this method can matter unless a
+            // caller passes one in, which creates the instance then.
+            let inst = self.instance(BodyId::Fn(f), None);
+            self.seed_params(f, inst);
+            return;
+        }
+        let inst = self.instance(BodyId::Fn(f), self_obj);
+        if let (Some(o), Some(body)) = (self_obj, info.def.body.as_ref()) {
+            if let Some(sl) = body.self_local {
+                let n = self.var(inst, sl);
+                self.add(n, [Value { obj: o, tag: None }]);
+            }
+        }
+        self.seed_params(f, inst);
+    }
+
+    fn seed_params(&mut self, f: FnId, inst: Instance) {
+        let info = self.index.fn_info(f);
+        let self_def = self.index.self_def_of(f);
+        for (i, p) in info.def.params.iter().enumerate() {
+            let Some(local) = p.local else { continue };
+            let ty = self
+                .index
+                .resolve_type(info.module, &p.ty, self_def, &info.generics);
+            if let Some(o) = self.materialize(&ty, SymOrigin::Param(f, i), 0, None) {
+                let n = self.var(inst, local);
+                self.add(n, [Value { obj: o, tag: None }]);
+            }
+        }
+    }
+
+    fn run(&mut self, inst: Instance) {
+        let Some(body) = self.body(inst.body) else {
+            return;
+        };
+        for ins in &body.insts {
+            self.steps += 1;
+            self.eval(inst, body, ins);
+        }
+        if let BodyId::Static(s) = inst.body {
+            let def = self.index.statics[s as usize].def;
+            let ret = self.var(inst, body.ret);
+            let vals = self.read(ret);
+            let n = self.node(NodeKey::Static(def));
+            self.add(n, vals);
+        }
+    }
+
+    fn vals(&mut self, inst: Instance, l: Local) -> Vec<Value> {
+        if l == NOTHING {
+            return Vec::new();
+        }
+        let n = self.var(inst, l);
+        self.read(n)
+    }
+
+    fn put(&mut self, inst: Instance, l: Local, values: Vec<Value>) {
+        if l == NOTHING || values.is_empty() {
+            return;
+        }
+        let n = self.var(inst, l);
+        self.add(n, values);
+    }
+
+    fn eval(&mut self, inst: Instance, body: &'a Body, ins: &'a Inst) {
+        match ins {
+            Inst::Copy { dst, src } => {
+                let v = self.vals(inst, *src);
+                self.put(inst, *dst, v);
+            }
+            Inst::Collect { dst, elems } => {
+                for e in elems {
+                    let v = self.vals(inst, *e);
+                    self.put(inst, *dst, v);
+                }
+            }
+            Inst::Struct {
+                dst,
+                path,
+                fields,
+                base,
+                span,
+            } => self.eval_struct(inst, *dst, path, fields, *base, *span),
+            Inst::Field {
+                dst,
+                base,
+                field,
+                span,
+            } => {
+                let out = self.read_field(inst, *base, field, *span);
+                self.put(inst, *dst, out);
+            }
+            Inst::PatField {
+                dst,
+                base,
+                path,
+                field,
+                span,
+            } => {
+                let is_struct = self.resolve(inst.body, path).iter().any(|r| {
+                    matches!(r, Res::Def(d) if matches!(self.index.def(*d).kind, DefKind::Struct { .. }))
+                });
+                let out = if is_struct {
+                    self.read_field(inst, *base, field, *span)
+                } else {
+                    self.vals(inst, *base)
+                };
+                self.put(inst, *dst, out);
+            }
+            Inst::Store { base, field, src } => {
+                let v = self.vals(inst, *src);
+                if v.is_empty() {
+                    return;
+                }
+                for b in self.vals(inst, *base) {
+                    if self.ty_of(b.obj).is_some() {
+                        let n = self.field_node(b.obj, field);
+                        self.add(n, v.clone());
+                    }
+                }
+            }
+            Inst::CallPath {
+                dst,
+                path,
+                args,
+                span,
+            } => self.eval_call_path(inst, body, *dst, path, args, *span),
+            Inst::CallMethod {
+                dst,
+                recv,
+                recv_place,
+                method,
+                args,
+                span,
+                ..
+            } => {
+                let recv_vals = self.vals(inst, *recv);
+                let out = self.call_method(inst, body, &recv_vals, method, args, *span, 0);
+                self.put(inst, *dst, out);
+                if STORING_METHODS.contains(&method.as_str()) {
+                    self.store_into_place(inst, body, recv_place.as_ref(), args);
+                }
+                if self.is_registration_name(method) {
+                    self.registrations
+                        .entry((*span, inst))
+                        .or_insert_with(|| RegistrationSite {
+                            instance: inst,
+                            span: *span,
+                            receiver: *recv,
+                            method: method.clone(),
+                        });
+                }
+            }
+            Inst::CallValue {
+                dst, callee, args, ..
+            } => {
+                let callees = self.vals(inst, *callee);
+                let mut out = Vec::new();
+                for c in callees {
+                    out.extend(self.call_closure(inst, c.obj, args, None));
+                }
+                self.put(inst, *dst, out);
+            }
+            Inst::PathValue { dst, path, span } => {
+                let mut out = Vec::new();
+                for r in self.resolve(inst.body, path) {
+                    if let Res::Def(d) = r {
+                        match &self.index.def(d).kind {
+                            DefKind::Static => {
+                                let n = self.node(NodeKey::Static(d));
+                                let mut vals = self.read(n);
+                                if vals.is_empty() {
+                                    // Set by code the analysis cannot see: its declared type.
+                                    let stat = self.index.statics.iter().find(|s| s.def == d);
+                                    let ty = stat.map(|s| {
+                                        self.index.resolve_type(
+                                            self.index.def(d).module,
+                                            &s.ty,
+                                            None,
+                                            &[],
+                                        )
+                                    });
+                                    if let Some(o) = ty.and_then(|t| {
+                                        self.materialize(&t, SymOrigin::Static(d), 1, None)
+                                    }) {
+                                        let v = Value { obj: o, tag: None };
+                                        self.add(n, [v]);
+                                        vals.push(v);
+                                    }
+                                }
+                                out.extend(vals);
+                            }
+                            DefKind::Struct { .. } if self.model.relevant.contains(&d) => {
+                                let o =
+                                    self.new_obj(ObjKind::Alloc { site: *span, ty: d }, inst.ctx);
+                                out.push(Value { obj: o, tag: None });
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                self.put(inst, *dst, out);
+            }
+            Inst::Closure { dst, closure } => {
+                let o = self.new_obj(
+                    ObjKind::Closure {
+                        body: inst.body,
+                        closure: *closure,
+                        ctx: inst.ctx,
+                    },
+                    None,
+                );
+                self.put(inst, *dst, vec![Value { obj: o, tag: None }]);
+            }
+        }
+    }
+
+    fn is_registration_name(&self, method: &str) -> bool {
+        self.model
+            .rule
+            .registrations
+            .iter()
+            .any(|r| r.method == method)
+    }
+
+    fn eval_struct(
+        &mut self,
+        inst: Instance,
+        dst: Local,
+        path: &PathRef,
+        fields: &[(String, Local)],
+        base: Option<Local>,
+        span: Span,
+    ) {
+        let res = self.resolve(inst.body, path);
+        let target = res.iter().find_map(|r| match r {
+            Res::Def(d) => match &self.index.def(*d).kind {
+                DefKind::Struct { .. } => Some((*d, true)),
+                DefKind::Variant { .. } => Some((*d, false)),
+                DefKind::TypeAlias(t) => self.index.alias_target(*d, t, 0).map(|a| (a, true)),
+                _ => None,
+            },
+            _ => None,
+        });
+        match target {
+            Some((d, true)) if self.model.relevant.contains(&d) => {
+                let o = self.new_obj(ObjKind::Alloc { site: span, ty: d }, inst.ctx);
+                for (name, l) in fields {
+                    let v = self.vals(inst, *l);
+                    if !v.is_empty() {
+                        let n = self.field_node(o, name);
+                        self.add(n, v);
+                    }
+                }
+                if let Some(b) = base {
+                    let declared: Vec<String> = self
+                        .index
+                        .fields(d)
+                        .iter()
+                        .map(|f| f.name.clone())
+                        .collect();
+                    for bv in self.vals(inst, b) {
+                        for name in &declared {
+                            if fields.iter().any(|(n, _)| n == name) {
+                                continue;
+                            }
+                            let src = self.field_node(bv.obj, name);
+                            let v = self.read(src);
+                            let n = self.field_node(o, name);
+                            self.add(n, v);
+                        }
+                    }
+                }
+                self.put(inst, dst, vec![Value { obj: o, tag: None }]);
+            }
+            Some((_, false)) => {
+                // Enum variants are transparent: the value is what the variant carries.
+                for (_, l) in fields {
+                    let v = self.vals(inst, *l);
+                    self.put(inst, dst, v);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `base.field`, materializing fields of objects whose construction is not visible.
+    fn read_field(&mut self, inst: Instance, base: Local, field: &str, span: Span) -> Vec<Value> {
+        let mut out = Vec::new();
+        for b in self.vals(inst, base) {
+            let Some(ty) = self.ty_of(b.obj) else {
+                // Tuples are not modelled field by field: `.0` of a tuple is the tuple.
+                if field.parse::<usize>().is_ok() {
+                    out.push(b);
+                }
+                continue;
+            };
+            let declared = self
+                .index
+                .fields(ty)
+                .iter()
+                .find(|f| f.name == field)
+                .cloned();
+            let Some(declared) = declared else {
+                if field.parse::<usize>().is_ok() {
+                    out.push(b);
+                }
+                continue;
+            };
+            let n = self.field_node(b.obj, field);
+            let mut vals = self.read(n);
+            let module = self.index.def(ty).module;
+            let generics = self.index.generics_of(ty).to_vec();
+            let fty = self
+                .index
+                .resolve_type(module, &declared.ty, Some(ty), &generics);
+            // Fields of objects the analysis saw built hold what the code stored; only a
+            // tracker stands for itself when its construction is not visible (`Default`).
+            let materializable = !matches!(self.kind_of(b.obj), ObjKind::Alloc { .. })
+                || super::model::mentions(&fty, &|d| self.model.tracker_types.contains(&d));
+            if vals.is_empty() && materializable {
+                let depth = self.sym_depth(b.obj) + 1;
+                if let Some(o) = self.materialize(
+                    &fty,
+                    SymOrigin::Field(b.obj, field.to_string()),
+                    depth,
+                    Some(b.obj),
+                ) {
+                    let v = Value { obj: o, tag: None };
+                    self.add(n, [v]);
+                    vals.push(v);
+                }
+            }
+            for v in vals {
+                out.push(self.step(StepKind::FieldRead, span, inst, b, v));
+            }
+        }
+        out
+    }
+
+    // ---- derivation steps ----------------------------------------------------------------
+
+    /// The trackers of the facades in `o`'s wrapper chain (a facade whose tracker field holds
+    /// nothing yet stands for its own tracker). Registers the current instance on what it reads.
+    fn tracker_set(&mut self, o: ObjId) -> BTreeSet<ObjId> {
+        let mut seen = BTreeSet::new();
+        let mut out = BTreeSet::new();
+        let mut todo = vec![o];
+        while let Some(x) = todo.pop() {
+            if !seen.insert(x) || seen.len() > 64 {
+                continue;
+            }
+            if let Some(ty) = self.ty_of(x) {
+                if let Some(fields) = self.model.facades.get(&ty).cloned() {
+                    let mut any = false;
+                    for f in fields {
+                        let n = self.field_node(x, &f);
+                        for v in self.read(n) {
+                            out.insert(v.obj);
+                            any = true;
+                        }
+                    }
+                    if !any {
+                        out.insert(x);
+                    }
+                }
+            }
+            todo.extend(self.inner_clients(x, true));
+        }
+        out
+    }
+
+    /// Client objects held in `o`'s fields (its inner clients).
+    fn inner_clients(&mut self, o: ObjId, register: bool) -> Vec<ObjId> {
+        let Some(ty) = self.ty_of(o) else {
+            return Vec::new();
+        };
+        let names: Vec<String> = self
+            .index
+            .fields(ty)
+            .iter()
+            .map(|f| f.name.clone())
+            .collect();
+        let mut out = Vec::new();
+        for name in names {
+            let vals = if register {
+                let n = self.field_node(o, &name);
+                self.read(n)
+            } else {
+                self.peek_field(o, &name)
+            };
+            out.extend(
+                vals.into_iter()
+                    .map(|v| v.obj)
+                    .filter(|x| self.is_client(*x)),
+            );
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Whether the instance runs a method of a client type or a client trait's default body:
+    /// the client machinery itself, never the code that obtains a client.
+    fn in_client_machinery(&self, inst: Instance) -> bool {
+        let BodyId::Fn(f) = inst.body else {
+            return false;
+        };
+        match self.index.fn_info(f).owner {
+            FnOwner::Impl {
+                self_def: Some(d), ..
+            } => self.model.is_client_type(d),
+            FnOwner::Trait(t) => self.model.client_traits.contains(&t),
+            _ => false,
+        }
+    }
+
+    /// Whether the span lies in a method of the impl of `o`'s type.
+    fn in_impl_of(&self, inst: Instance, o: ObjId) -> bool {
+        let BodyId::Fn(f) = inst.body else {
+            return false;
+        };
+        match (&self.index.fn_info(f).owner, self.ty_of(o)) {
+            (
+                FnOwner::Impl {
+                    self_def: Some(d), ..
+                },
+                Some(t),
+            ) => *d == t,
+            _ => false,
+        }
+    }
+
+    /// Applies one derivation step at `span`: `result` was obtained from `from`.
+    fn step(
+        &mut self,
+        kind: StepKind,
+        span: Span,
+        inst: Instance,
+        from: Value,
+        result: Value,
+    ) -> Value {
+        if !self.is_client(from.obj) || !self.is_client(result.obj) {
+            return result;
+        }
+        let lost = |this: &mut Self| {
+            let before = this.tracker_set(from.obj);
+            !before.is_empty() && before.is_disjoint(&this.tracker_set(result.obj))
+        };
+        let tag = match (result.tag, from.tag) {
+            // Auto-deref is itself the bypass point, whatever the `deref` body did.
+            (_, None) if kind == StepKind::Deref && lost(self) => {
+                let outside = !self.in_impl_of(inst, from.obj) && !self.in_client_machinery(inst);
+                let tag = Tag {
+                    facade: from.obj,
+                    bypass: span,
+                    bypass_kind: kind,
+                    built_from: result.obj,
+                    obtained: outside.then_some(span),
+                    obtained_in: outside.then_some(inst.body),
+                };
+                Some(self.tags.intern(tag).0)
+            }
+            (Some(t), _) | (None, Some(t)) => Some(self.refine(t, span, inst, kind, from.obj)),
+            (None, None) => {
+                if lost(self) {
+                    let outside =
+                        !self.in_impl_of(inst, from.obj) && !self.in_client_machinery(inst);
+                    let tag = Tag {
+                        facade: from.obj,
+                        bypass: span,
+                        bypass_kind: kind,
+                        built_from: if kind == StepKind::FieldRead {
+                            result.obj
+                        } else {
+                            from.obj
+                        },
+                        obtained: outside.then_some(span),
+                        obtained_in: outside.then_some(inst.body),
+                    };
+                    Some(self.tags.intern(tag).0)
+                } else {
+                    None
+                }
+            }
+        };
+        Value {
+            obj: result.obj,
+            tag,
+        }
+    }
+
+    /// Moves a tag through a later step: inside the facade's impl the bypass point moves out
+    /// to the enclosing expression; outside it, the first step records where code obtained it.
+    fn refine(
+        &mut self,
+        t: TagId,
+        span: Span,
+        inst: Instance,
+        kind: StepKind,
+        built_from: ObjId,
+    ) -> TagId {
+        let mut tag = self.tags.get(t).clone();
+        let inside = self.in_impl_of(inst, tag.facade);
+        if inside {
+            if tag.obtained.is_none() && built_from != tag.facade {
+                tag.bypass = span;
+                tag.bypass_kind = kind;
+                tag.built_from = built_from;
+            }
+        } else if tag.obtained.is_none() && !self.in_client_machinery(inst) {
+            tag.obtained = Some(span);
+            tag.obtained_in = Some(inst.body);
+        }
+        self.tags.intern(tag).0
+    }
+
+    // ---- calls ---------------------------------------------------------------------------
+
+    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::only_used_in_recursion)]
+    fn call_method(
+        &mut self,
+        inst: Instance,
+        body: &'a Body,
+        recvs: &[Value],
+        method: &str,
+        args: &[Local],
+        span: Span,
+        depth: usize,
+    ) -> Vec<Value> {
+        let mut out = Vec::new();
+        for &r in recvs {
+            let candidates = self.dispatch(r.obj, method);
+            if !candidates.is_empty() {
+                for f in candidates {
+                    let results = self.call_fn(inst, f, Some(r), args, span);
+                    for v in results {
+                        out.push(self.step(StepKind::Call, span, inst, r, v));
+                    }
+                }
+                continue;
+            }
+            if let ObjKind::Opaque { traits, .. } = self.kind_of(r.obj).clone() {
+                out.extend(self.opaque_call(inst, r, &traits, method, args, span));
+                continue;
+            }
+            if matches!(method, "clone" | "to_owned" | "as_ref" | "borrow" | "into") {
+                out.push(r);
+                continue;
+            }
+            if depth < 4 {
+                if let Some(deref) = self.ty_of(r.obj).and_then(|t| self.index.deref_fn(t)) {
+                    let targets = self.call_fn(inst, deref, Some(r), &[], span);
+                    let stepped: Vec<Value> = targets
+                        .into_iter()
+                        .map(|v| self.step(StepKind::Deref, span, inst, r, v))
+                        .collect();
+                    if !stepped.is_empty() {
+                        out.extend(self.call_method(
+                            inst,
+                            body,
+                            &stepped,
+                            method,
+                            args,
+                            span,
+                            depth + 1,
+                        ));
+                        continue;
+                    }
+                }
+            }
+            if TRANSPARENT_METHODS.contains(&method) {
+                out.push(r);
+            }
+            // Adapters such as `map`/`and_then`/`for_each` run their closure on the receiver.
+            for &a in args {
+                for c in self.vals(inst, a) {
+                    out.extend(self.call_closure(inst, c.obj, &[], Some(vec![r])));
+                }
+            }
+        }
+        out
+    }
+
+    /// Workspace methods a receiver object resolves to.
+    fn dispatch(&mut self, o: ObjId, method: &str) -> Vec<FnId> {
+        match self.ty_of(o) {
+            Some(ty) => self.index.methods_of(ty, method),
+            None => Vec::new(),
+        }
+    }
+
+    /// A method called on a client of unknown concrete type: default bodies run, and the
+    /// declared return type stands for what an implementation returns.
+    fn opaque_call(
+        &mut self,
+        inst: Instance,
+        r: Value,
+        traits: &[DefId],
+        method: &str,
+        args: &[Local],
+        span: Span,
+    ) -> Vec<Value> {
+        let mut out = Vec::new();
+        let decls: Vec<FnId> = traits
+            .iter()
+            .flat_map(|t| self.index.trait_method(*t, method, 0))
+            .collect();
+        if decls.is_empty() {
+            if TRANSPARENT_METHODS.contains(&method) {
+                out.push(r);
+            }
+            return out;
+        }
+        for f in decls {
+            let info = self.index.fn_info(f);
+            if info.def.body.is_some() {
+                for v in self.call_fn(inst, f, Some(r), args, span) {
+                    out.push(self.step(StepKind::Call, span, inst, r, v));
+                }
+            }
+            let self_def = self.index.self_def_of(f);
+            let ret = self
+                .index
+                .resolve_type(info.module, &info.def.ret, self_def, &info.generics);
+            let ret = match ret {
+                // `Self` in a trait is the receiver's own type.
+                Ty::Bounds(ref b)
+                    if b.len() == 1
+                        && Some(b[0]) == self_def
+                        && info.def.ret == crate::hir::TypeRef::SelfType =>
+                {
+                    out.push(r);
+                    continue;
+                }
+                other => other,
+            };
+            let depth = self.sym_depth(r.obj) + 1;
+            if let Some(o) = self.materialize(
+                &ret,
+                SymOrigin::Return(span, Some(r.obj)),
+                depth,
+                Some(r.obj),
+            ) {
+                let v = Value { obj: o, tag: None };
+                out.push(self.step(StepKind::Call, span, inst, r, v));
+            }
+        }
+        out
+    }
+
+    /// Calls a workspace function: binds receiver and arguments, returns its results.
+    fn call_fn(
+        &mut self,
+        inst: Instance,
+        f: FnId,
+        recv: Option<Value>,
+        args: &[Local],
+        span: Span,
+    ) -> Vec<Value> {
+        let info = self.index.fn_info(f);
+        let Some(body) = info.def.body.as_ref() else {
+            // No body (a required trait method): the declared type stands for the result.
+            let self_def = self.index.self_def_of(f);
+            let ret = self
+                .index
+                .resolve_type(info.module, &info.def.ret, self_def, &info.generics);
+            let creator = recv.map(|r| r.obj);
+            let depth = creator.map(|c| self.sym_depth(c) + 1).unwrap_or(1);
+            return self
+                .materialize(&ret, SymOrigin::Return(span, creator), depth, creator)
+                .map(|o| vec![Value { obj: o, tag: None }])
+                .unwrap_or_default();
+        };
+        let ctx = if info.def.has_self {
+            recv.map(|r| r.obj)
+        } else {
+            Some(self.new_obj(ObjKind::CallSite { site: span }, inst.ctx))
+        };
+        let callee = self.instance(BodyId::Fn(f), ctx);
+        if let (Some(r), Some(sl)) = (recv, body.self_local) {
+            if info.def.has_self {
+                let n = self.var(callee, sl);
+                self.add(n, [r]);
+            }
+        }
+        for (p, a) in info.def.params.iter().zip(args) {
+            if let Some(pl) = p.local {
+                let v = self.vals(inst, *a);
+                if !v.is_empty() {
+                    let n = self.var(callee, pl);
+                    self.add(n, v);
+                }
+            }
+        }
+        let ret = self.var(callee, body.ret);
+        self.read(ret)
+    }
+
+    /// Calls a closure value; `bound` overrides the arguments (adapters pass the receiver).
+    fn call_closure(
+        &mut self,
+        inst: Instance,
+        c: ObjId,
+        args: &[Local],
+        bound: Option<Vec<Value>>,
+    ) -> Vec<Value> {
+        let ObjKind::Closure { body, closure, ctx } = self.kind_of(c).clone() else {
+            return Vec::new();
+        };
+        let Some(b) = self.body(body) else {
+            return Vec::new();
+        };
+        let Some(def) = b.closures.get(closure as usize) else {
+            return Vec::new();
+        };
+        let target = self.instance(body, ctx);
+        match bound {
+            Some(values) => {
+                if let Some(&p) = def.params.first() {
+                    let n = self.var(target, p);
+                    self.add(n, values);
+                }
+            }
+            None => {
+                for (p, a) in def.params.iter().zip(args) {
+                    let v = self.vals(inst, *a);
+                    if !v.is_empty() {
+                        let n = self.var(target, *p);
+                        self.add(n, v);
+                    }
+                }
+            }
+        }
+        let ret = self.var(target, def.ret);
+        self.read(ret)
+    }
+
+    fn eval_call_path(
+        &mut self,
+        inst: Instance,
+        body: &'a Body,
+        dst: Local,
+        path: &PathRef,
+        args: &[Local],
+        span: Span,
+    ) {
+        let res = self.resolve(inst.body, path);
+        let mut out = Vec::new();
+        for r in res {
+            match r {
+                Res::Def(d) => match self.index.def(d).kind.clone() {
+                    DefKind::Fn(f) => out.extend(self.call_fn(inst, f, None, args, span)),
+                    DefKind::Struct { .. } if self.model.relevant.contains(&d) => {
+                        let o = self.new_obj(ObjKind::Alloc { site: span, ty: d }, inst.ctx);
+                        for (i, a) in args.iter().enumerate() {
+                            let v = self.vals(inst, *a);
+                            if !v.is_empty() {
+                                let n = self.field_node(o, &i.to_string());
+                                self.add(n, v);
+                            }
+                        }
+                        out.push(Value { obj: o, tag: None });
+                    }
+                    DefKind::Variant { .. } => {
+                        for a in args {
+                            out.extend(self.vals(inst, *a));
+                        }
+                    }
+                    _ => {}
+                },
+                Res::Assoc(owner, name) => {
+                    out.extend(self.call_assoc(inst, body, owner, &name, args, span))
+                }
+                Res::External(p) => out.extend(self.call_external(inst, &p, args)),
+                Res::Generic(_) => {}
+            }
+        }
+        self.put(inst, dst, out);
+    }
+
+    /// `Type::name(args)` / `Trait::name(args)`.
+    fn call_assoc(
+        &mut self,
+        inst: Instance,
+        body: &'a Body,
+        owner: DefId,
+        name: &str,
+        args: &[Local],
+        span: Span,
+    ) -> Vec<Value> {
+        let is_trait = matches!(self.index.def(owner).kind, DefKind::Trait { .. });
+        let candidates = if is_trait {
+            self.index.trait_method(owner, name, 0)
+        } else {
+            self.index.methods_of(owner, name)
+        };
+        let mut out = Vec::new();
+        let derived_ctor = candidates.is_empty()
+            && !is_trait
+            && matches!(name, "default" | "clone" | "from")
+            && self.model.relevant.contains(&owner);
+        if derived_ctor {
+            // `#[derive(Default)]` and friends: a value of the type, built where it is called.
+            let o = self.new_obj(
+                ObjKind::Alloc {
+                    site: span,
+                    ty: owner,
+                },
+                inst.ctx,
+            );
+            out.push(Value { obj: o, tag: None });
+        }
+        for f in candidates {
+            let has_self = self.index.fn_info(f).def.has_self;
+            if has_self {
+                // Method called by path: the first argument is the receiver.
+                let Some((first, rest)) = args.split_first() else {
+                    continue;
+                };
+                let recvs = self.vals(inst, *first);
+                if is_trait {
+                    out.extend(self.call_method(inst, body, &recvs, name, rest, span, 0));
+                } else {
+                    for r in recvs {
+                        for v in self.call_fn(inst, f, Some(r), rest, span) {
+                            out.push(self.step(StepKind::Call, span, inst, r, v));
+                        }
+                    }
+                }
+                if self.is_registration_name(name) {
+                    self.registrations
+                        .entry((span, inst))
+                        .or_insert_with(|| RegistrationSite {
+                            instance: inst,
+                            span,
+                            receiver: *first,
+                            method: name.to_string(),
+                        });
+                }
+            } else {
+                out.extend(self.call_fn(inst, f, None, args, span));
+            }
+        }
+        out
+    }
+
+    /// Calls outside the workspace: constructors and wrappers (`Arc::new`, `Some`, `Box::pin`)
+    /// pass their arguments through; `Arc::new_cyclic` hands the closure its own result.
+    fn call_external(&mut self, inst: Instance, path: &[String], args: &[Local]) -> Vec<Value> {
+        let last = path.last().map(String::as_str).unwrap_or("");
+        let mut out = Vec::new();
+        let mut closures = Vec::new();
+        for a in args {
+            for v in self.vals(inst, *a) {
+                if matches!(self.kind_of(v.obj), ObjKind::Closure { .. }) {
+                    closures.push(v.obj);
+                } else {
+                    out.push(v);
+                }
+            }
+        }
+        let cyclic = last == "new_cyclic";
+        for c in closures {
+            let rets =
+                self.call_closure(inst, c, &[], if cyclic { Some(Vec::new()) } else { None });
+            out.extend(rets);
+        }
+        if cyclic {
+            // The weak handle the closure receives is the value being built.
+            let vals = out.clone();
+            for a in args {
+                for v in self.vals(inst, *a) {
+                    if matches!(self.kind_of(v.obj), ObjKind::Closure { .. }) {
+                        self.call_closure(inst, v.obj, &[], Some(vals.clone()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn store_into_place(
+        &mut self,
+        inst: Instance,
+        body: &'a Body,
+        place: Option<&Place>,
+        args: &[Local],
+    ) {
+        let mut vals = Vec::new();
+        for a in args {
+            for v in self.vals(inst, *a) {
+                if matches!(self.kind_of(v.obj), ObjKind::Closure { .. }) {
+                    vals.extend(self.call_closure(inst, v.obj, &[], None));
+                } else {
+                    vals.push(v);
+                }
+            }
+        }
+        if vals.is_empty() {
+            return;
+        }
+        let _ = body;
+        match place {
+            Some(Place::Local(l)) => self.put(inst, *l, vals),
+            Some(Place::Field(b, f)) => {
+                for bv in self.vals(inst, *b) {
+                    let n = self.field_node(bv.obj, f);
+                    self.add(n, vals.clone());
+                }
+            }
+            Some(Place::Path(p)) => {
+                for r in self.resolve(inst.body, p) {
+                    if let Res::Def(d) = r {
+                        if matches!(self.index.def(d).kind, DefKind::Static) {
+                            let n = self.node(NodeKey::Static(d));
+                            self.add(n, vals.clone());
+                        }
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+
+    // ---- queries for the finding pass ----------------------------------------------------
+
+    /// Whether function `f` is a registration call of the rule (by owner type or trait).
+    pub fn is_registration_fn(&self, f: FnId, method: &str) -> bool {
+        let info = self.index.fn_info(f);
+        self.model.rule.registrations.iter().any(|p| {
+            p.method == method
+                && info.def.name == method
+                && match &p.owner {
+                    None => true,
+                    Some(owner) => {
+                        let mut owners = Vec::new();
+                        match info.owner {
+                            FnOwner::Impl {
+                                self_def,
+                                trait_def,
+                                ..
+                            } => {
+                                owners.extend(self_def);
+                                owners.extend(trait_def);
+                            }
+                            FnOwner::Trait(t) => owners.push(t),
+                            FnOwner::Free => {}
+                        }
+                        owners
+                            .iter()
+                            .any(|d| owner.matches(&self.index.def(*d).path))
+                    }
+                }
+        })
+    }
+
+    pub fn dispatch_peek(&self, o: ObjId, method: &str) -> Vec<FnId> {
+        match self.kind_of(o) {
+            ObjKind::Alloc { ty, .. } | ObjKind::Sym { ty, .. } => {
+                self.index.methods_of(*ty, method)
+            }
+            ObjKind::Opaque { traits, .. } => traits
+                .iter()
+                .flat_map(|t| self.index.trait_method(*t, method, 0))
+                .collect(),
+            ObjKind::Closure { .. } | ObjKind::CallSite { .. } => Vec::new(),
+        }
+    }
+
+    /// Client objects held in `o`'s fields, without registering dependencies.
+    pub fn inner_clients_peek(&self, o: ObjId) -> Vec<ObjId> {
+        let Some(ty) = self.ty_of(o) else {
+            return Vec::new();
+        };
+        let mut out: Vec<ObjId> = self
+            .index
+            .fields(ty)
+            .iter()
+            .flat_map(|f| self.peek_field(o, &f.name))
+            .map(|v| v.obj)
+            .filter(|x| self.is_client(*x))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.sets.len()
+    }
+}

@@ -1,0 +1,181 @@
+//! Binds one rule to the index: which workspace types are clients, facades and trackers, and
+//! which types can hold them at all (the only values the flow analysis tracks).
+//!
+//! Invariant: everything here is derived from declarations (types, traits, impls); nothing
+//! looks at function bodies.
+
+use crate::index::{DefId, DefKind, Index, Res, Ty};
+use crate::rules::{NamePattern, Rule};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub struct RuleModel<'a> {
+    pub rule: &'a Rule,
+    pub client_traits: BTreeSet<DefId>,
+    pub client_types: BTreeSet<DefId>,
+    /// Facade type → names of its tracker fields.
+    pub facades: BTreeMap<DefId, Vec<String>>,
+    pub tracker_types: BTreeSet<DefId>,
+    /// Types whose values can hold a client or a tracker.
+    pub relevant: BTreeSet<DefId>,
+}
+
+fn matching(index: &Index, pattern: &NamePattern, want_trait: bool) -> Vec<DefId> {
+    index
+        .defs
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| {
+            let is_trait = matches!(d.kind, DefKind::Trait { .. });
+            let is_type = matches!(d.kind, DefKind::Struct { .. } | DefKind::Enum { .. });
+            (if want_trait { is_trait } else { is_type }) && pattern.matches(&d.path)
+        })
+        .map(|(i, _)| i as DefId)
+        .collect()
+}
+
+impl<'a> RuleModel<'a> {
+    pub fn new(index: &Index, rule: &'a Rule) -> Self {
+        let mut client_traits: BTreeSet<DefId> = rule
+            .client_traits
+            .iter()
+            .flat_map(|p| matching(index, p, true))
+            .collect();
+        // Traits that extend a client trait are client traits too.
+        loop {
+            let before = client_traits.len();
+            for (i, d) in index.defs.iter().enumerate() {
+                if let DefKind::Trait { supertraits, .. } = &d.kind {
+                    let extends = supertraits.iter().any(|s| {
+                        index
+                            .resolve_path(d.module, s, None)
+                            .iter()
+                            .any(|r| matches!(r, Res::Def(t) if client_traits.contains(t)))
+                    });
+                    if extends {
+                        client_traits.insert(i as DefId);
+                    }
+                }
+            }
+            if client_traits.len() == before {
+                break;
+            }
+        }
+        let mut client_types: BTreeSet<DefId> = rule
+            .client_types
+            .iter()
+            .flat_map(|p| matching(index, p, false))
+            .collect();
+        for imp in &index.impls {
+            if let (Some(s), Some(t)) = (imp.self_def, imp.trait_def) {
+                if client_traits.contains(&t) {
+                    client_types.insert(s);
+                }
+            }
+        }
+        let mut tracker_types = BTreeSet::new();
+        let mut facades = BTreeMap::new();
+        for f in &rule.facades {
+            let trackers: Vec<DefId> = matching(index, &f.tracker, false);
+            tracker_types.extend(trackers.iter().copied());
+            for ty in matching(index, &f.ty, false) {
+                let module = index.def(ty).module;
+                let generics = index.generics_of(ty).to_vec();
+                let fields: Vec<String> = index
+                    .fields(ty)
+                    .iter()
+                    .filter(|fd| {
+                        let t = index.resolve_type(module, &fd.ty, Some(ty), &generics);
+                        mentions(&t, &|d| trackers.contains(&d))
+                    })
+                    .map(|fd| fd.name.clone())
+                    .collect();
+                if !fields.is_empty() {
+                    facades.insert(ty, fields);
+                }
+            }
+        }
+        let mut model = RuleModel {
+            rule,
+            client_traits,
+            client_types,
+            facades,
+            tracker_types,
+            relevant: BTreeSet::new(),
+        };
+        model.relevant = model.compute_relevant(index);
+        model
+    }
+
+    fn compute_relevant(&self, index: &Index) -> BTreeSet<DefId> {
+        let mut relevant: BTreeSet<DefId> = self
+            .client_types
+            .union(&self.tracker_types)
+            .copied()
+            .collect();
+        loop {
+            let before = relevant.len();
+            for (i, d) in index.defs.iter().enumerate() {
+                let i = i as DefId;
+                if relevant.contains(&i) {
+                    continue;
+                }
+                let fields: Vec<_> = match &d.kind {
+                    DefKind::Struct { fields, .. } => fields.iter().collect(),
+                    DefKind::Enum { .. } => index
+                        .defs
+                        .iter()
+                        .filter_map(|v| match &v.kind {
+                            DefKind::Variant { parent, fields } if *parent == i => {
+                                Some(fields.iter())
+                            }
+                            _ => None,
+                        })
+                        .flatten()
+                        .collect(),
+                    _ => continue,
+                };
+                let generics = index.generics_of(i).to_vec();
+                let holds = fields.iter().any(|f| {
+                    let t = index.resolve_type(d.module, &f.ty, Some(i), &generics);
+                    self.ty_can_hold(&t, &relevant)
+                });
+                if holds {
+                    relevant.insert(i);
+                }
+            }
+            if relevant.len() == before {
+                break;
+            }
+        }
+        relevant
+    }
+
+    fn ty_can_hold(&self, t: &Ty, relevant: &BTreeSet<DefId>) -> bool {
+        match t {
+            Ty::Adt(d) => relevant.contains(d),
+            // An unbounded generic can hold anything; a bounded one holds clients when a
+            // bound is a client trait.
+            Ty::Bounds(b) => b.is_empty() || b.iter().any(|t| self.client_traits.contains(t)),
+            Ty::External(_, args) => args.iter().any(|a| self.ty_can_hold(a, relevant)),
+            Ty::Tuple(e) => e.iter().any(|a| self.ty_can_hold(a, relevant)),
+            Ty::Unknown => false,
+        }
+    }
+
+    pub fn is_client_type(&self, d: DefId) -> bool {
+        self.client_types.contains(&d)
+    }
+
+    pub fn is_client_bounds(&self, traits: &[DefId]) -> bool {
+        traits.iter().any(|t| self.client_traits.contains(t))
+    }
+}
+
+/// Whether a type mentions a workspace type satisfying `pred` (through wrappers and tuples).
+pub fn mentions(t: &Ty, pred: &dyn Fn(DefId) -> bool) -> bool {
+    match t {
+        Ty::Adt(d) => pred(*d),
+        Ty::External(_, args) | Ty::Tuple(args) => args.iter().any(|a| mentions(a, pred)),
+        _ => false,
+    }
+}

@@ -1,0 +1,280 @@
+//! The command line: flags, output format, colours and exit codes. The only module (with the
+//! binaries) that prints or decides how the process ends.
+
+use crate::diag::{render_human, render_short, Level};
+use crate::discover::TargetSelection;
+use crate::pipeline::{rules_only, run, RunOptions};
+use clap::{Parser, Subcommand, ValueEnum};
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream, WriteColor};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+pub const EXIT_CLEAN: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  no findings of level error
+  1  findings of level error
+  2  usage, configuration or input errors (a file that cannot be read or parsed, a bad rule
+     file, a missing path); findings in the other files are still printed
+
+Without PATHS, facadelint analyses the Cargo project around the current directory
+(`cargo metadata --no-deps --offline`; nothing is built or run). A PATH that is a folder
+with a Cargo.toml is analysed as that project; other files and folders are walked.";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "facadelint",
+    version,
+    about = "Finds watch registrations that bypass a watcher-removal facade (CURATOR-710) in Rust code",
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Files or folders to analyse (default: the Cargo project around the current directory)
+    pub paths: Vec<PathBuf>,
+
+    /// Path to Cargo.toml of the project to analyse
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Package to analyse (repeatable; default: every workspace member)
+    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    pub packages: Vec<String>,
+
+    /// Analyse every workspace member (the default)
+    #[arg(long)]
+    pub workspace: bool,
+
+    /// Workspace member to leave out (repeatable)
+    #[arg(long, value_name = "SPEC")]
+    pub exclude: Vec<String>,
+
+    /// Also analyse tests, examples and benches (default: lib and bins)
+    #[arg(long)]
+    pub all_targets: bool,
+
+    /// Extra rule file or folder of rule files (repeatable); replaces shipped rules of the same id
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+
+    /// Print the documentation of a rule and exit
+    #[arg(long, value_name = "RULE")]
+    pub explain: Option<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+
+    /// When to use colours (`NO_COLOR` is respected with `auto`)
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    /// Print only diagnostics, no summary line
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Print per-phase timings and counts to stderr
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// Number of parser threads (default: one per core; `RAYON_NUM_THREADS` also works)
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List the rules: id, level, summary and the file each comes from
+    ListRules,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum MessageFormat {
+    Human,
+    Short,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+fn color_choice(when: ColorWhen, is_tty: bool) -> ColorChoice {
+    match when {
+        ColorWhen::Always => ColorChoice::Always,
+        ColorWhen::Never => ColorChoice::Never,
+        ColorWhen::Auto => {
+            if is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) {
+                ColorChoice::Auto
+            } else {
+                ColorChoice::Never
+            }
+        }
+    }
+}
+
+/// Runs the CLI with the given arguments (without the program name handling of cargo).
+pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            };
+        }
+    };
+    let mut stderr =
+        StandardStream::stderr(color_choice(cli.color, std::io::stderr().is_terminal()));
+    if let Some(Command::ListRules) = cli.command {
+        return list_rules(&cli, &mut stderr);
+    }
+    if let Some(id) = &cli.explain {
+        return explain(&cli, id, &mut stderr);
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let opts = RunOptions {
+        paths: cli.paths.clone(),
+        manifest_path: cli.manifest_path.clone(),
+        cwd,
+        selection: TargetSelection {
+            all_targets: cli.all_targets,
+            packages: cli.packages.clone(),
+            exclude: cli.exclude.clone(),
+        },
+        rule_paths: cli.rules.clone(),
+        threads: cli.jobs,
+    };
+    let output = run(&opts);
+    let result = match cli.message_format {
+        MessageFormat::Human => render_human(&mut stderr, &output.db, &output.diagnostics),
+        MessageFormat::Short => render_short(&mut stderr, &output.db, &output.diagnostics),
+    };
+    if let Err(e) = result {
+        eprintln!("error: cannot write diagnostics: {e}");
+        return EXIT_ERROR;
+    }
+    let findings = output.diagnostics.iter().filter(|d| d.is_finding).count();
+    let errors = output
+        .diagnostics
+        .iter()
+        .filter(|d| !d.is_finding && d.level == Level::Error)
+        .count();
+    let finding_errors = output
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_finding && d.level == Level::Error)
+        .count();
+    if !cli.quiet {
+        let _ = writeln!(
+            stderr,
+            "facadelint: {findings} finding{}, {errors} input error{} in {} file{}",
+            plural(findings),
+            plural(errors),
+            output.stats.files,
+            plural(output.stats.files)
+        );
+    }
+    if cli.verbose {
+        let s = &output.stats;
+        for (phase, t) in &s.phases {
+            let _ = writeln!(
+                stderr,
+                "  phase {phase:<9} {:>9.3} ms",
+                t.as_secs_f64() * 1000.0
+            );
+        }
+        let _ = writeln!(
+            stderr,
+            "  {} files, {} bytes, {} items, {} functions, {} analysed instances",
+            s.files, s.bytes, s.items, s.functions, s.instances
+        );
+    }
+    if errors > 0 {
+        EXIT_ERROR
+    } else if finding_errors > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn list_rules(cli: &Cli, out: &mut StandardStream) -> i32 {
+    let (db, rules, diags) = rules_only(&cli.rules);
+    if !diags.is_empty() {
+        let _ = render_human(out, &db, &diags);
+        return EXIT_ERROR;
+    }
+    let mut stdout = std::io::stdout();
+    for r in &rules {
+        let level = match r.level {
+            crate::rules::RuleLevel::Allow => "allow",
+            crate::rules::RuleLevel::Warning => "warning",
+            crate::rules::RuleLevel::Error => "error",
+        };
+        let _ = writeln!(
+            stdout,
+            "{:<28} {:<8} {}  ({})",
+            r.id, level, r.summary, r.source
+        );
+    }
+    EXIT_CLEAN
+}
+
+fn explain(cli: &Cli, id: &str, out: &mut StandardStream) -> i32 {
+    let (db, rules, diags) = rules_only(&cli.rules);
+    if !diags.is_empty() {
+        let _ = render_human(out, &db, &diags);
+        return EXIT_ERROR;
+    }
+    match rules.iter().find(|r| r.id == id) {
+        Some(r) => {
+            let _ = write_markdown(&mut std::io::stdout(), &r.docs);
+            EXIT_CLEAN
+        }
+        None => {
+            let known: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+            let _ = out.set_color(&Default::default());
+            let _ = writeln!(out, "error: no rule `{id}` (known: {})", known.join(", "));
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Markdown for a terminal: headings underlined, code fences indented, the rest as is.
+fn write_markdown(out: &mut dyn Write, md: &str) -> std::io::Result<()> {
+    let mut in_code = false;
+    for line in md.lines() {
+        if line.starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            writeln!(out, "    {line}")?;
+        } else if let Some(h) = line.strip_prefix("# ") {
+            writeln!(out, "{h}\n{}", "=".repeat(h.chars().count()))?;
+        } else if let Some(h) = line.strip_prefix("## ") {
+            writeln!(out, "{h}\n{}", "-".repeat(h.chars().count()))?;
+        } else {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,219 @@
+//! Discovery: which crates and files a run analyses.
+//!
+//! Inside a Cargo project the packages and targets come from
+//! `cargo metadata --no-deps --offline` (which never builds or runs anything); explicit paths
+//! that are not Cargo projects are walked. Module trees are followed from each crate root by
+//! [`load`](crate::load). Invariant: this stage only finds paths; it reads no source file.
+
+use crate::diag::Diagnostic;
+use std::path::{Path, PathBuf};
+use walkdir::WalkDir;
+
+#[derive(Clone, Debug)]
+pub struct CrateRoot {
+    /// The crate's name as code refers to it (`-` replaced by `_`).
+    pub name: String,
+    pub root: PathBuf,
+    pub package: Option<String>,
+    pub manifest: Option<PathBuf>,
+    /// `lib`, `bin`, `test`, `example`, `bench`, or `file` for walked files.
+    pub kind: String,
+}
+
+#[derive(Default, Debug)]
+pub struct Discovery {
+    pub crates: Vec<CrateRoot>,
+    /// Walked `.rs` files; those no other file declares as a module become crate roots.
+    pub loose_files: Vec<PathBuf>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct TargetSelection {
+    pub all_targets: bool,
+    pub packages: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+/// Finds the crates to analyse: explicit paths, or the Cargo project around `manifest`/`cwd`.
+pub fn discover(
+    paths: &[PathBuf],
+    manifest: Option<&Path>,
+    cwd: &Path,
+    selection: &TargetSelection,
+) -> Discovery {
+    let mut out = Discovery::default();
+    if paths.is_empty() {
+        let manifest = manifest
+            .map(Path::to_path_buf)
+            .or_else(|| find_manifest(cwd));
+        match manifest {
+            Some(m) => cargo_project(&m, selection, &mut out),
+            None => walk(cwd, &mut out),
+        }
+    } else {
+        for path in paths {
+            if path.is_dir() && path.join("Cargo.toml").is_file() {
+                cargo_project(&path.join("Cargo.toml"), selection, &mut out);
+            } else if path.is_dir() || path.is_file() {
+                walk(path, &mut out);
+            } else if path.symlink_metadata().is_ok() {
+                out.diagnostics.push(Diagnostic::error(
+                    "input-error",
+                    format!("`{}` is a broken symbolic link", path.display()),
+                ));
+            } else {
+                out.diagnostics.push(Diagnostic::error(
+                    "input-error",
+                    format!("path `{}` does not exist", path.display()),
+                ));
+            }
+        }
+    }
+    out.crates
+        .sort_by(|a, b| (&a.root, &a.kind).cmp(&(&b.root, &b.kind)));
+    out.crates.dedup_by(|a, b| a.root == b.root);
+    out.loose_files.sort();
+    out.loose_files.dedup();
+    out
+}
+
+fn find_manifest(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|d| d.join("Cargo.toml"))
+        .find(|m| m.is_file())
+}
+
+fn cargo_project(manifest: &Path, selection: &TargetSelection, out: &mut Discovery) {
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .manifest_path(manifest)
+        .no_deps()
+        .other_options(vec!["--offline".to_string()])
+        .exec();
+    let metadata = match metadata {
+        Ok(m) => m,
+        Err(e) => {
+            let dir = manifest.parent().unwrap_or(Path::new("."));
+            out.diagnostics.push(
+                Diagnostic::warning(
+                    "cargo-metadata",
+                    format!(
+                        "`cargo metadata` failed for `{}`; walking the folder instead",
+                        manifest.display()
+                    ),
+                )
+                .with_note(first_line(&e.to_string())),
+            );
+            walk(dir, out);
+            return;
+        }
+    };
+    let members: Vec<_> = metadata.workspace_packages();
+    for p in &selection.packages {
+        if !members.iter().any(|m| &m.name == p) {
+            out.diagnostics.push(Diagnostic::error(
+                "input-error",
+                format!("package `{p}` is not a member of the workspace"),
+            ));
+        }
+    }
+    for package in members {
+        if !selection.packages.is_empty() && !selection.packages.contains(&package.name) {
+            continue;
+        }
+        if selection.exclude.contains(&package.name) {
+            continue;
+        }
+        for target in &package.targets {
+            let kind = target_kind(
+                &target
+                    .kind
+                    .iter()
+                    .map(|k| k.to_string())
+                    .collect::<Vec<_>>(),
+            );
+            let wanted = match kind {
+                "lib" | "bin" => true,
+                "test" | "example" | "bench" => selection.all_targets,
+                _ => false,
+            };
+            if !wanted {
+                continue;
+            }
+            out.crates.push(CrateRoot {
+                name: target.name.replace('-', "_"),
+                root: target.src_path.clone().into_std_path_buf(),
+                package: Some(package.name.to_string()),
+                manifest: Some(package.manifest_path.clone().into_std_path_buf()),
+                kind: kind.to_string(),
+            });
+        }
+    }
+}
+
+fn target_kind(kinds: &[String]) -> &'static str {
+    for k in kinds {
+        match k.as_str() {
+            "lib" | "rlib" | "dylib" | "cdylib" | "staticlib" | "proc-macro" => return "lib",
+            "bin" => return "bin",
+            "test" => return "test",
+            "example" => return "example",
+            "bench" => return "bench",
+            _ => {}
+        }
+    }
+    "other"
+}
+
+fn first_line(s: &str) -> String {
+    s.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+/// Walks a file or folder for `.rs` files, skipping `target/` and hidden folders.
+fn walk(path: &Path, out: &mut Discovery) {
+    if path.is_file() {
+        out.loose_files.push(path.to_path_buf());
+        return;
+    }
+    let walker = WalkDir::new(path)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            let is_root = e.depth() == 0;
+            is_root || !(e.file_type().is_dir() && (name == "target" || name.starts_with('.')))
+        });
+    for entry in walker {
+        match entry {
+            Ok(e) => {
+                let is_rs = e.path().extension().is_some_and(|x| x == "rs");
+                if is_rs && e.file_type().is_file() {
+                    out.loose_files.push(e.into_path());
+                }
+            }
+            Err(e) => {
+                let at = e
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| path.display().to_string());
+                let why = if e.loop_ancestor().is_some() {
+                    "symbolic link loop".to_string()
+                } else {
+                    e.io_error()
+                        .map(|io| io.to_string())
+                        .unwrap_or_else(|| e.to_string())
+                };
+                out.diagnostics.push(Diagnostic::error(
+                    "input-error",
+                    format!("could not read `{at}`: {why}"),
+                ));
+            }
+        }
+    }
+}

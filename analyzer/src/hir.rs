@@ -1,0 +1,255 @@
+//! The analyzer's own syntax: what lowering keeps of a `syn` tree, with spans as byte offsets.
+//!
+//! `syn` trees are not `Send`, so each file is lowered to this form on the thread that parsed
+//! it. Invariant: nothing here refers to `syn` or `proc_macro2`; paths are still unresolved
+//! strings (resolution is the index stage's job); every span is a byte range in its file.
+
+use crate::source::Span;
+
+/// A path as written: `crate::imps::Facade`, `Self::new`, `super::x`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PathRef {
+    pub segments: Vec<String>,
+    /// Generic arguments of the last segment that are types (`Arc<dyn Client>` → `dyn Client`).
+    pub args: Vec<TypeRef>,
+    /// `::std::...`: starts at the crate roots.
+    pub global: bool,
+}
+
+impl PathRef {
+    pub fn last(&self) -> &str {
+        self.segments.last().map(String::as_str).unwrap_or("")
+    }
+
+    pub fn display(&self) -> String {
+        self.segments.join("::")
+    }
+}
+
+/// A type as written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TypeRef {
+    Path(PathRef),
+    /// `&T`, `&mut T`, `*const T`.
+    Ref(Box<TypeRef>),
+    /// `dyn A + B`; `impl A + B` is the same for the analysis.
+    Bounds(Vec<PathRef>),
+    Tuple(Vec<TypeRef>),
+    /// `[T]`, `[T; N]`.
+    Slice(Box<TypeRef>),
+    /// `Self`
+    SelfType,
+    Unknown,
+}
+
+#[derive(Clone, Debug)]
+pub struct Generic {
+    pub name: String,
+    pub bounds: Vec<PathRef>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Field {
+    /// Field name, or its index for tuple structs.
+    pub name: String,
+    pub ty: TypeRef,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Variant {
+    pub name: String,
+    pub fields: Vec<Field>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum UseTree {
+    /// `a::b` imported as `rename` (the last segment when not renamed).
+    Name { path: Vec<String>, rename: String },
+    /// `a::b::*`
+    Glob { path: Vec<String> },
+}
+
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub name: String,
+    pub kind: ItemKind,
+    pub span: Span,
+    pub is_pub: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum ItemKind {
+    /// `mod x;` (body `None`) or `mod x { … }`.
+    Mod {
+        body: Option<Vec<Item>>,
+        path_attr: Option<String>,
+    },
+    Use(Vec<UseTree>),
+    ExternCrate {
+        crate_name: String,
+    },
+    Struct {
+        generics: Vec<Generic>,
+        fields: Vec<Field>,
+    },
+    Enum {
+        generics: Vec<Generic>,
+        variants: Vec<Variant>,
+    },
+    Trait {
+        generics: Vec<Generic>,
+        supertraits: Vec<PathRef>,
+        methods: Vec<FnDef>,
+    },
+    Impl {
+        generics: Vec<Generic>,
+        self_ty: TypeRef,
+        trait_: Option<PathRef>,
+        methods: Vec<FnDef>,
+        /// `type Target = X;` and other associated types.
+        assoc_types: Vec<(String, TypeRef)>,
+    },
+    Fn(FnDef),
+    TypeAlias(TypeRef),
+    /// `static`/`const` with its initializer lowered as a body.
+    Static {
+        ty: TypeRef,
+        init: Option<Body>,
+    },
+    /// Macro invocations at item level (`macro_rules!`, generated items): not expanded.
+    Macro,
+}
+
+#[derive(Clone, Debug)]
+pub struct FnDef {
+    pub name: String,
+    pub span: Span,
+    pub generics: Vec<Generic>,
+    /// Whether the function takes `self` in any form.
+    pub has_self: bool,
+    pub params: Vec<Param>,
+    pub ret: TypeRef,
+    pub body: Option<Body>,
+    pub is_async: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub ty: TypeRef,
+    /// The body's local bound to this parameter, when there is a body.
+    pub local: Option<Local>,
+}
+
+/// A local variable or temporary of one body.
+pub type Local = u32;
+
+/// The local that never holds anything (literals, unit, operators on non-references).
+pub const NOTHING: Local = 0;
+
+#[derive(Clone, Debug, Default)]
+pub struct Body {
+    /// Names for locals (temporaries are empty); index = `Local`.
+    pub local_names: Vec<String>,
+    pub insts: Vec<Inst>,
+    pub closures: Vec<ClosureDef>,
+    pub self_local: Option<Local>,
+    pub ret: Local,
+    /// Nested items (fns and types declared inside the body).
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ClosureDef {
+    pub params: Vec<Local>,
+    pub ret: Local,
+    pub span: Span,
+}
+
+/// Where a mutating call writes: `x.push(v)` writes into `x`.
+#[derive(Clone, Debug)]
+pub enum Place {
+    Local(Local),
+    Field(Local, String),
+    Path(PathRef),
+}
+
+/// One flow-insensitive fact of a body. Every expression's value lives in a local.
+#[derive(Clone, Debug)]
+pub enum Inst {
+    /// `dst = src` (moves, copies, borrows, derefs, `?`, `.await`, branches joining).
+    Copy { dst: Local, src: Local },
+    /// Struct literal `P { f: a, ..base }`.
+    Struct {
+        dst: Local,
+        path: PathRef,
+        fields: Vec<(String, Local)>,
+        base: Option<Local>,
+        span: Span,
+    },
+    /// `dst = base.field`
+    Field {
+        dst: Local,
+        base: Local,
+        field: String,
+        span: Span,
+    },
+    /// A pattern `P(x)` / `P { f: x }` reading from `base`: a field read when `P` is a
+    /// struct, the value itself when `P` is an enum variant.
+    PatField {
+        dst: Local,
+        base: Local,
+        path: PathRef,
+        field: String,
+        span: Span,
+    },
+    /// `base.field = src`
+    Store {
+        base: Local,
+        field: String,
+        src: Local,
+    },
+    /// `path(args)`: functions, associated functions, tuple-struct constructors, variants.
+    CallPath {
+        dst: Local,
+        path: PathRef,
+        args: Vec<Local>,
+        span: Span,
+    },
+    /// `recv.method(args)`
+    CallMethod {
+        dst: Local,
+        recv: Local,
+        recv_place: Option<Place>,
+        method: String,
+        args: Vec<Local>,
+        span: Span,
+        method_span: Span,
+    },
+    /// `callee(args)` where the callee is a value (a closure).
+    CallValue {
+        dst: Local,
+        callee: Local,
+        args: Vec<Local>,
+        span: Span,
+    },
+    /// A path used as a value: a static, a unit struct, a function item.
+    PathValue {
+        dst: Local,
+        path: PathRef,
+        span: Span,
+    },
+    /// `|params| body`: the closure's value.
+    Closure { dst: Local, closure: u32 },
+    /// `vec![..]`, arrays, tuples: `dst` holds every element.
+    Collect { dst: Local, elems: Vec<Local> },
+}
+
+/// What lowering found in one file.
+#[derive(Debug, Default)]
+pub struct FileSyntax {
+    pub items: Vec<Item>,
+    /// Macro invocations whose arguments could not be read as expressions.
+    pub opaque_macros: usize,
+}

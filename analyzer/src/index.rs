@@ -1,0 +1,984 @@
+//! Index and name resolution: the module tree of every crate, its items, `use` imports
+//! (renames, groups, globs, `self`/`super`/`crate`, `pub use` re-exports), impls and type
+//! aliases, so that the same name in two modules is two different items.
+//!
+//! Invariant: after [`Index::build`] every path the analysis asks about resolves through
+//! [`Index::resolve_path`] in the scope it was written in; names that leave the workspace
+//! resolve to [`Res::External`] with the path as written, never to a guess.
+
+use crate::hir::*;
+use crate::load::{LoadedCrate, ModLinks};
+use crate::source::{FileId, Span};
+use std::collections::{BTreeMap, HashMap};
+
+pub type DefId = u32;
+pub type FnId = u32;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DefKind {
+    Mod,
+    Struct {
+        fields: Vec<Field>,
+        generics: Vec<Generic>,
+    },
+    Enum {
+        variants: Vec<String>,
+        generics: Vec<Generic>,
+    },
+    Variant {
+        parent: DefId,
+        fields: Vec<Field>,
+    },
+    Trait {
+        supertraits: Vec<PathRef>,
+        methods: Vec<FnId>,
+    },
+    Fn(FnId),
+    TypeAlias(TypeRef),
+    Static,
+}
+
+impl PartialEq for Field {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.span == other.span
+    }
+}
+impl Eq for Field {}
+impl PartialEq for Generic {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+impl Eq for Generic {}
+
+#[derive(Clone, Debug)]
+pub struct Def {
+    pub name: String,
+    pub kind: DefKind,
+    /// Full path, crate name first (`curator::imps::WatcherRemovalFacade`).
+    pub path: Vec<String>,
+    /// The module the item is declared in (a module's own parent for modules).
+    pub module: DefId,
+    pub span: Span,
+}
+
+/// What a name or path stands for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Res {
+    Def(DefId),
+    /// `Type::name` or `Trait::name`: an associated item, looked up in impls by the caller.
+    Assoc(DefId, String),
+    /// A generic parameter with its trait bounds.
+    Generic(Vec<DefId>),
+    /// Outside the workspace (std, dependencies), as written.
+    External(Vec<String>),
+}
+
+/// Who owns a function body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FnOwner {
+    Free,
+    /// A method in `impl Type` or `impl Trait for Type`.
+    Impl {
+        self_def: Option<DefId>,
+        trait_def: Option<DefId>,
+        impl_id: usize,
+    },
+    /// A method declared in a trait (with or without a default body).
+    Trait(DefId),
+}
+
+pub struct FnInfo {
+    pub def: FnDef,
+    pub owner: FnOwner,
+    /// Module whose scope the body's paths resolve in.
+    pub module: DefId,
+    pub generics: Vec<Generic>,
+    pub self_ty: Option<TypeRef>,
+    pub file: FileId,
+}
+
+pub struct ImplInfo {
+    pub self_def: Option<DefId>,
+    pub trait_def: Option<DefId>,
+    pub trait_path: Option<PathRef>,
+    pub methods: Vec<FnId>,
+    pub assoc_types: Vec<(String, TypeRef)>,
+    pub module: DefId,
+    pub generics: Vec<Generic>,
+    pub self_ty: TypeRef,
+}
+
+/// A static's initializer, analysed like a function body.
+pub struct StaticInfo {
+    pub def: DefId,
+    pub ty: TypeRef,
+    pub init: Option<Body>,
+}
+
+#[derive(Default)]
+struct Scope {
+    /// Items declared in the module and names imported explicitly.
+    names: BTreeMap<String, Vec<Res>>,
+    /// Targets of glob imports, searched after `names`.
+    globs: Vec<Res>,
+    parent: Option<DefId>,
+    crate_root: DefId,
+}
+
+struct PendingUse {
+    module: DefId,
+    tree: UseTree,
+}
+
+pub struct Index {
+    pub defs: Vec<Def>,
+    pub fns: Vec<FnInfo>,
+    pub impls: Vec<ImplInfo>,
+    pub statics: Vec<StaticInfo>,
+    scopes: HashMap<DefId, Scope>,
+    crate_roots: BTreeMap<String, DefId>,
+    /// Methods of each type: inherent and trait impls.
+    pub impls_of: HashMap<DefId, Vec<usize>>,
+}
+
+impl Index {
+    pub fn build(crates: &[LoadedCrate], syntax: &[Option<FileSyntax>], links: &ModLinks) -> Index {
+        let mut b = Builder {
+            index: Index {
+                defs: Vec::new(),
+                fns: Vec::new(),
+                impls: Vec::new(),
+                statics: Vec::new(),
+                scopes: HashMap::new(),
+                crate_roots: BTreeMap::new(),
+                impls_of: HashMap::new(),
+            },
+            uses: Vec::new(),
+            raw_impls: Vec::new(),
+            syntax,
+            links,
+        };
+        for c in crates {
+            let Some(Some(file_syntax)) = syntax.get(c.root) else {
+                continue;
+            };
+            if b.index.crate_roots.contains_key(&c.name) && c.kind != "lib" {
+                // Two targets of one name (a bin beside its lib): keep both, lib reachable by name.
+            }
+            let root = b.new_def(
+                c.name.clone(),
+                DefKind::Mod,
+                vec![c.name.clone()],
+                u32::MAX,
+                Span {
+                    file: c.root,
+                    start: 0,
+                    end: 0,
+                },
+            );
+            b.index.scopes.insert(
+                root,
+                Scope {
+                    crate_root: root,
+                    ..Scope::default()
+                },
+            );
+            if c.kind == "lib" || !b.index.crate_roots.contains_key(&c.name) {
+                b.index.crate_roots.insert(c.name.clone(), root);
+            }
+            b.module_items(root, c.root, &[], &file_syntax.items);
+        }
+        b.resolve_uses();
+        b.finish_impls();
+        b.index
+    }
+
+    pub fn def(&self, id: DefId) -> &Def {
+        &self.defs[id as usize]
+    }
+
+    pub fn fn_info(&self, id: FnId) -> &FnInfo {
+        &self.fns[id as usize]
+    }
+
+    pub fn display_path(&self, id: DefId) -> String {
+        self.def(id).path[1..].join("::")
+    }
+
+    /// Looks up one name in a module's scope (items and imports, then globs).
+    fn lookup_in(&self, module: DefId, name: &str, depth: usize) -> Vec<Res> {
+        let Some(scope) = self.scopes.get(&module) else {
+            return Vec::new();
+        };
+        if let Some(found) = scope.names.get(name) {
+            return found.clone();
+        }
+        if depth > 8 {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for g in &scope.globs {
+            match g {
+                Res::Def(m) if self.scopes.contains_key(m) => {
+                    out.extend(self.lookup_in(*m, name, depth + 1));
+                }
+                Res::Def(e) => {
+                    if let DefKind::Enum { .. } = self.def(*e).kind {
+                        out.extend(self.variant(*e, name).map(Res::Def));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn variant(&self, enum_def: DefId, name: &str) -> Option<DefId> {
+        self.defs
+            .iter()
+            .enumerate()
+            .find_map(|(i, d)| match &d.kind {
+                DefKind::Variant { parent, .. } if *parent == enum_def && d.name == name => {
+                    Some(i as DefId)
+                }
+                _ => None,
+            })
+    }
+
+    fn parent_module(&self, module: DefId) -> Option<DefId> {
+        self.scopes.get(&module).and_then(|s| s.parent)
+    }
+
+    /// Resolves a path written in `module`; `self_ty` is what `Self` means there.
+    pub fn resolve_path(&self, module: DefId, path: &PathRef, self_def: Option<DefId>) -> Vec<Res> {
+        self.resolve_segments(module, &path.segments, path.global, self_def, &[])
+    }
+
+    pub fn resolve_segments(
+        &self,
+        module: DefId,
+        segs: &[String],
+        global: bool,
+        self_def: Option<DefId>,
+        generics: &[Generic],
+    ) -> Vec<Res> {
+        let Some(first) = segs.first() else {
+            return Vec::new();
+        };
+        let mut current: Vec<Res> = if global {
+            match self.crate_roots.get(first) {
+                Some(r) => vec![Res::Def(*r)],
+                None => vec![Res::External(vec![first.clone()])],
+            }
+        } else {
+            match first.as_str() {
+                "crate" => vec![Res::Def(
+                    self.scopes
+                        .get(&module)
+                        .map(|s| s.crate_root)
+                        .unwrap_or(module),
+                )],
+                "self" => vec![Res::Def(module)],
+                "super" => self
+                    .parent_module(module)
+                    .map(Res::Def)
+                    .into_iter()
+                    .collect(),
+                "Self" => match self_def {
+                    Some(d) => vec![Res::Def(d)],
+                    None => vec![Res::External(vec!["Self".into()])],
+                },
+                name => {
+                    if let Some(g) = generics.iter().find(|g| g.name == name) {
+                        let bounds = g
+                            .bounds
+                            .iter()
+                            .flat_map(|b| self.resolve_path(module, b, self_def))
+                            .filter_map(|r| match r {
+                                Res::Def(d) => Some(d),
+                                _ => None,
+                            })
+                            .collect();
+                        vec![Res::Generic(bounds)]
+                    } else {
+                        let found = self.lookup_in(module, name, 0);
+                        if !found.is_empty() {
+                            found
+                        } else if let Some(r) = self.crate_roots.get(name) {
+                            vec![Res::Def(*r)]
+                        } else {
+                            vec![Res::External(vec![name.to_string()])]
+                        }
+                    }
+                }
+            }
+        };
+        for seg in &segs[1..] {
+            let mut next = Vec::new();
+            for res in &current {
+                match res {
+                    Res::Def(d) => {
+                        let def = self.def(*d);
+                        match &def.kind {
+                            DefKind::Mod => {
+                                if seg == "super" {
+                                    next.extend(self.parent_module(*d).map(Res::Def));
+                                } else if seg == "self" {
+                                    next.push(Res::Def(*d));
+                                } else {
+                                    next.extend(self.lookup_in(*d, seg, 0));
+                                }
+                            }
+                            DefKind::Enum { .. } => match self.variant(*d, seg) {
+                                Some(v) => next.push(Res::Def(v)),
+                                None => next.push(Res::Assoc(*d, seg.clone())),
+                            },
+                            DefKind::TypeAlias(t) => {
+                                if let Some(target) = self.alias_target(*d, t, 0) {
+                                    next.push(Res::Assoc(target, seg.clone()));
+                                }
+                            }
+                            _ => next.push(Res::Assoc(*d, seg.clone())),
+                        }
+                    }
+                    Res::External(p) => {
+                        let mut p = p.clone();
+                        p.push(seg.clone());
+                        next.push(Res::External(p));
+                    }
+                    Res::Assoc(..) | Res::Generic(_) => {}
+                }
+            }
+            current = next;
+        }
+        current.sort();
+        current.dedup();
+        current
+    }
+
+    /// The struct/enum/trait a type alias stands for, if any.
+    pub fn alias_target(&self, alias: DefId, target: &TypeRef, depth: usize) -> Option<DefId> {
+        if depth > 8 {
+            return None;
+        }
+        let module = self.def(alias).module;
+        let TypeRef::Path(p) = strip_refs(target) else {
+            return None;
+        };
+        self.resolve_path(module, p, None)
+            .into_iter()
+            .find_map(|r| match r {
+                Res::Def(d) => match &self.def(d).kind {
+                    DefKind::TypeAlias(t) => self.alias_target(d, t, depth + 1),
+                    DefKind::Struct { .. } | DefKind::Enum { .. } | DefKind::Trait { .. } => {
+                        Some(d)
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+    }
+
+    /// Resolves a type as written to the analysis's view of it.
+    pub fn resolve_type(
+        &self,
+        module: DefId,
+        ty: &TypeRef,
+        self_def: Option<DefId>,
+        generics: &[Generic],
+    ) -> Ty {
+        self.resolve_type_depth(module, ty, self_def, generics, 0)
+    }
+
+    fn resolve_type_depth(
+        &self,
+        module: DefId,
+        ty: &TypeRef,
+        self_def: Option<DefId>,
+        generics: &[Generic],
+        depth: usize,
+    ) -> Ty {
+        if depth > 12 {
+            return Ty::Unknown;
+        }
+        match ty {
+            TypeRef::Ref(inner) | TypeRef::Slice(inner) => {
+                self.resolve_type_depth(module, inner, self_def, generics, depth + 1)
+            }
+            TypeRef::SelfType => self_def.map(Ty::Adt).unwrap_or(Ty::Unknown),
+            TypeRef::Tuple(elems) => Ty::Tuple(
+                elems
+                    .iter()
+                    .map(|e| self.resolve_type_depth(module, e, self_def, generics, depth + 1))
+                    .collect(),
+            ),
+            TypeRef::Bounds(bounds) => Ty::Bounds(
+                bounds
+                    .iter()
+                    .flat_map(|b| self.resolve_path(module, b, self_def))
+                    .filter_map(|r| match r {
+                        Res::Def(d) if matches!(self.def(d).kind, DefKind::Trait { .. }) => Some(d),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            TypeRef::Path(p) => {
+                let res = self.resolve_segments(module, &p.segments, p.global, self_def, generics);
+                for r in res {
+                    match r {
+                        Res::Def(d) => match &self.def(d).kind {
+                            DefKind::Struct { .. } | DefKind::Enum { .. } => return Ty::Adt(d),
+                            DefKind::Trait { .. } => return Ty::Bounds(vec![d]),
+                            DefKind::TypeAlias(t) => {
+                                let m = self.def(d).module;
+                                return self.resolve_type_depth(m, t, self_def, &[], depth + 1);
+                            }
+                            _ => {}
+                        },
+                        Res::Generic(bounds) => return Ty::Bounds(bounds),
+                        Res::External(_) => {
+                            let args = p
+                                .args
+                                .iter()
+                                .map(|a| {
+                                    self.resolve_type_depth(
+                                        module,
+                                        a,
+                                        self_def,
+                                        generics,
+                                        depth + 1,
+                                    )
+                                })
+                                .collect();
+                            return Ty::External(p.last().to_string(), args);
+                        }
+                        Res::Assoc(..) => {}
+                    }
+                }
+                Ty::Unknown
+            }
+            TypeRef::Unknown => Ty::Unknown,
+        }
+    }
+
+    /// Method candidates named `name` for a value of type `ty`: inherent first, then trait
+    /// impls, then trait default bodies for traits the type implements.
+    pub fn methods_of(&self, ty: DefId, name: &str) -> Vec<FnId> {
+        let mut inherent = Vec::new();
+        let mut from_traits = Vec::new();
+        let mut implemented = Vec::new();
+        for &i in self.impls_of.get(&ty).map(Vec::as_slice).unwrap_or(&[]) {
+            let imp = &self.impls[i];
+            let hit = imp
+                .methods
+                .iter()
+                .copied()
+                .find(|m| self.fns[*m as usize].def.name == name);
+            match (imp.trait_def, hit) {
+                (None, Some(m)) => inherent.push(m),
+                (Some(_), Some(m)) => from_traits.push(m),
+                (Some(t), None) => implemented.push(t),
+                (None, None) => {}
+            }
+        }
+        if !inherent.is_empty() {
+            return inherent;
+        }
+        if !from_traits.is_empty() {
+            return from_traits;
+        }
+        implemented
+            .into_iter()
+            .flat_map(|t| self.trait_method(t, name, 0))
+            .filter(|m| self.fns[*m as usize].def.body.is_some())
+            .collect()
+    }
+
+    /// The method `name` declared in trait `t` or its supertraits.
+    pub fn trait_method(&self, t: DefId, name: &str, depth: usize) -> Vec<FnId> {
+        let DefKind::Trait {
+            supertraits,
+            methods,
+        } = &self.def(t).kind
+        else {
+            return Vec::new();
+        };
+        if let Some(m) = methods
+            .iter()
+            .find(|m| self.fns[**m as usize].def.name == name)
+        {
+            return vec![*m];
+        }
+        if depth > 8 {
+            return Vec::new();
+        }
+        let module = self.def(t).module;
+        supertraits
+            .iter()
+            .flat_map(|s| self.resolve_path(module, s, None))
+            .filter_map(|r| match r {
+                Res::Def(d) => Some(d),
+                _ => None,
+            })
+            .flat_map(|d| self.trait_method(d, name, depth + 1))
+            .collect()
+    }
+
+    /// Traits a type implements (directly, by `impl Trait for Type`).
+    pub fn traits_of(&self, ty: DefId) -> Vec<DefId> {
+        let mut out: Vec<DefId> = self
+            .impls_of
+            .get(&ty)
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.impls[*i].trait_def)
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The `deref` method of `impl Deref for ty`, if the workspace has one.
+    pub fn deref_fn(&self, ty: DefId) -> Option<FnId> {
+        self.impls_of.get(&ty)?.iter().find_map(|i| {
+            let imp = &self.impls[*i];
+            let is_deref = imp
+                .trait_path
+                .as_ref()
+                .is_some_and(|p| p.last() == "Deref" && imp.trait_def.is_none());
+            if !is_deref {
+                return None;
+            }
+            imp.methods
+                .iter()
+                .copied()
+                .find(|m| self.fns[*m as usize].def.name == "deref")
+        })
+    }
+
+    /// Fields of a struct (or struct-like variant).
+    pub fn fields(&self, def: DefId) -> &[Field] {
+        match &self.def(def).kind {
+            DefKind::Struct { fields, .. } | DefKind::Variant { fields, .. } => fields,
+            _ => &[],
+        }
+    }
+
+    pub fn generics_of(&self, def: DefId) -> &[Generic] {
+        match &self.def(def).kind {
+            DefKind::Struct { generics, .. } | DefKind::Enum { generics, .. } => generics,
+            _ => &[],
+        }
+    }
+
+    /// The `self_def` a function's `Self` means.
+    pub fn self_def_of(&self, f: FnId) -> Option<DefId> {
+        match self.fns[f as usize].owner {
+            FnOwner::Impl { self_def, .. } => self_def,
+            FnOwner::Trait(t) => Some(t),
+            FnOwner::Free => None,
+        }
+    }
+
+    /// A human name for a function: `Type::method` or `module::function`.
+    pub fn fn_name(&self, f: FnId) -> String {
+        let info = &self.fns[f as usize];
+        let owner = match info.owner {
+            FnOwner::Impl {
+                self_def: Some(d), ..
+            }
+            | FnOwner::Trait(d) => Some(self.def(d).name.clone()),
+            _ => None,
+        };
+        match owner {
+            Some(o) => format!("{o}::{}", info.def.name),
+            None => info.def.name.clone(),
+        }
+    }
+}
+
+/// The analysis's view of a type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ty {
+    /// A workspace struct or enum.
+    Adt(DefId),
+    /// `dyn`/`impl` traits or a generic parameter's bounds (workspace traits only).
+    Bounds(Vec<DefId>),
+    /// A type from outside the workspace (`Arc<T>`, `Option<T>`), by its last segment.
+    External(String, Vec<Ty>),
+    Tuple(Vec<Ty>),
+    Unknown,
+}
+
+pub fn strip_refs(t: &TypeRef) -> &TypeRef {
+    match t {
+        TypeRef::Ref(inner) => strip_refs(inner),
+        other => other,
+    }
+}
+
+struct Builder<'a> {
+    index: Index,
+    uses: Vec<PendingUse>,
+    raw_impls: Vec<(DefId, ItemKind, FileId)>,
+    syntax: &'a [Option<FileSyntax>],
+    links: &'a ModLinks,
+}
+
+impl Builder<'_> {
+    fn new_def(
+        &mut self,
+        name: String,
+        kind: DefKind,
+        path: Vec<String>,
+        module: DefId,
+        span: Span,
+    ) -> DefId {
+        self.index.defs.push(Def {
+            name,
+            kind,
+            path,
+            module,
+            span,
+        });
+        (self.index.defs.len() - 1) as DefId
+    }
+
+    fn bind(&mut self, module: DefId, name: &str, res: Res) {
+        let scope = self.index.scopes.entry(module).or_default();
+        let entry = scope.names.entry(name.to_string()).or_default();
+        if !entry.contains(&res) {
+            entry.push(res);
+        }
+    }
+
+    /// Indexes a module's items; `inline` is the module's path inside `file`.
+    fn module_items(&mut self, module: DefId, file: FileId, inline: &[String], items: &[Item]) {
+        let base_path = self.index.defs[module as usize].path.clone();
+        for item in items {
+            let mut path = base_path.clone();
+            path.push(item.name.clone());
+            match &item.kind {
+                ItemKind::Mod { body, .. } => {
+                    let child =
+                        self.new_def(item.name.clone(), DefKind::Mod, path, module, item.span);
+                    let crate_root = self
+                        .index
+                        .scopes
+                        .get(&module)
+                        .map(|s| s.crate_root)
+                        .unwrap_or(module);
+                    self.index.scopes.insert(
+                        child,
+                        Scope {
+                            parent: Some(module),
+                            crate_root,
+                            ..Scope::default()
+                        },
+                    );
+                    self.bind(module, &item.name, Res::Def(child));
+                    let mut child_inline = inline.to_vec();
+                    child_inline.push(item.name.clone());
+                    match body {
+                        Some(children) => self.module_items(child, file, &child_inline, children),
+                        None => {
+                            let linked = self.links.get(&(file, child_inline.clone())).copied();
+                            if let Some(child_file) = linked {
+                                if let Some(Some(s)) = self.syntax.get(child_file) {
+                                    self.module_items(child, child_file, &[], &s.items);
+                                }
+                            }
+                        }
+                    }
+                }
+                ItemKind::Use(trees) => {
+                    for tree in trees {
+                        self.uses.push(PendingUse {
+                            module,
+                            tree: tree.clone(),
+                        });
+                    }
+                }
+                ItemKind::ExternCrate { crate_name } => {
+                    let res = match self.index.crate_roots.get(crate_name) {
+                        Some(r) => Res::Def(*r),
+                        None => Res::External(vec![crate_name.clone()]),
+                    };
+                    self.bind(module, &item.name, res);
+                }
+                ItemKind::Struct { fields, generics } => {
+                    let d = self.new_def(
+                        item.name.clone(),
+                        DefKind::Struct {
+                            fields: fields.clone(),
+                            generics: generics.clone(),
+                        },
+                        path,
+                        module,
+                        item.span,
+                    );
+                    self.bind(module, &item.name, Res::Def(d));
+                }
+                ItemKind::Enum { variants, generics } => {
+                    let d = self.new_def(
+                        item.name.clone(),
+                        DefKind::Enum {
+                            variants: variants.iter().map(|v| v.name.clone()).collect(),
+                            generics: generics.clone(),
+                        },
+                        path.clone(),
+                        module,
+                        item.span,
+                    );
+                    self.bind(module, &item.name, Res::Def(d));
+                    for v in variants {
+                        let mut vpath = path.clone();
+                        vpath.push(v.name.clone());
+                        self.new_def(
+                            v.name.clone(),
+                            DefKind::Variant {
+                                parent: d,
+                                fields: v.fields.clone(),
+                            },
+                            vpath,
+                            module,
+                            v.span,
+                        );
+                    }
+                }
+                ItemKind::Trait {
+                    supertraits,
+                    methods,
+                    generics,
+                } => {
+                    let d = self.new_def(
+                        item.name.clone(),
+                        DefKind::Trait {
+                            supertraits: supertraits.clone(),
+                            methods: Vec::new(),
+                        },
+                        path,
+                        module,
+                        item.span,
+                    );
+                    self.bind(module, &item.name, Res::Def(d));
+                    let fns: Vec<FnId> = methods
+                        .iter()
+                        .map(|m| {
+                            self.add_fn(
+                                m.clone(),
+                                FnOwner::Trait(d),
+                                module,
+                                generics.clone(),
+                                Some(TypeRef::SelfType),
+                                file,
+                            )
+                        })
+                        .collect();
+                    if let DefKind::Trait { methods, .. } = &mut self.index.defs[d as usize].kind {
+                        *methods = fns;
+                    }
+                }
+                ItemKind::Impl { .. } => self.raw_impls.push((module, item.kind.clone(), file)),
+                ItemKind::Fn(f) => {
+                    let id = self.add_fn(f.clone(), FnOwner::Free, module, Vec::new(), None, file);
+                    let d =
+                        self.new_def(item.name.clone(), DefKind::Fn(id), path, module, item.span);
+                    self.bind(module, &item.name, Res::Def(d));
+                    if let Some(body) = &f.body {
+                        self.module_items(module, file, inline, &body.items);
+                    }
+                }
+                ItemKind::TypeAlias(t) => {
+                    let d = self.new_def(
+                        item.name.clone(),
+                        DefKind::TypeAlias(t.clone()),
+                        path,
+                        module,
+                        item.span,
+                    );
+                    self.bind(module, &item.name, Res::Def(d));
+                }
+                ItemKind::Static { ty, init } => {
+                    let d =
+                        self.new_def(item.name.clone(), DefKind::Static, path, module, item.span);
+                    self.bind(module, &item.name, Res::Def(d));
+                    self.index.statics.push(StaticInfo {
+                        def: d,
+                        ty: ty.clone(),
+                        init: init.clone(),
+                    });
+                }
+                ItemKind::Macro => {}
+            }
+        }
+    }
+
+    fn add_fn(
+        &mut self,
+        def: FnDef,
+        owner: FnOwner,
+        module: DefId,
+        generics: Vec<Generic>,
+        self_ty: Option<TypeRef>,
+        file: FileId,
+    ) -> FnId {
+        let mut all_generics = generics;
+        all_generics.extend(def.generics.iter().cloned());
+        self.index.fns.push(FnInfo {
+            def,
+            owner,
+            module,
+            generics: all_generics,
+            self_ty,
+            file,
+        });
+        (self.index.fns.len() - 1) as FnId
+    }
+
+    /// Imports resolve to a fixpoint: an import may name what another import brings in.
+    fn resolve_uses(&mut self) {
+        let uses = std::mem::take(&mut self.uses);
+        for _round in 0..16 {
+            let mut changed = false;
+            for u in &uses {
+                match &u.tree {
+                    UseTree::Name { path, rename } => {
+                        let res = self
+                            .index
+                            .resolve_segments(u.module, path, false, None, &[]);
+                        for r in res {
+                            let scope = self.index.scopes.entry(u.module).or_default();
+                            let entry = scope.names.entry(rename.clone()).or_default();
+                            // An import never shadows an item of the module itself.
+                            let resolved_already =
+                                entry.iter().any(|e| !matches!(e, Res::External(_)));
+                            if matches!(r, Res::External(_)) && resolved_already {
+                                continue;
+                            }
+                            if !matches!(r, Res::External(_)) {
+                                let before = entry.len();
+                                entry.retain(|e| !matches!(e, Res::External(_)));
+                                changed |= entry.len() != before;
+                            }
+                            if !entry.contains(&r) {
+                                entry.push(r);
+                                changed = true;
+                            }
+                        }
+                    }
+                    UseTree::Glob { path } => {
+                        let res = self
+                            .index
+                            .resolve_segments(u.module, path, false, None, &[]);
+                        for r in res {
+                            let scope = self.index.scopes.entry(u.module).or_default();
+                            if matches!(r, Res::Def(_)) && !scope.globs.contains(&r) {
+                                scope.globs.push(r);
+                                changed = true;
+                            }
+                        }
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    fn finish_impls(&mut self) {
+        let raw = std::mem::take(&mut self.raw_impls);
+        for (module, kind, file) in raw {
+            let ItemKind::Impl {
+                generics,
+                self_ty,
+                trait_,
+                methods,
+                assoc_types,
+            } = kind
+            else {
+                continue;
+            };
+            let self_def = match strip_refs(&self_ty) {
+                TypeRef::Path(p) => self
+                    .index
+                    .resolve_segments(module, &p.segments, p.global, None, &generics)
+                    .into_iter()
+                    .find_map(|r| match r {
+                        Res::Def(d) => match &self.index.def(d).kind {
+                            DefKind::Struct { .. } | DefKind::Enum { .. } => Some(d),
+                            DefKind::TypeAlias(t) => self.index.alias_target(d, t, 0),
+                            _ => None,
+                        },
+                        _ => None,
+                    }),
+                TypeRef::Bounds(b) => b
+                    .iter()
+                    .flat_map(|p| self.index.resolve_path(module, p, None))
+                    .find_map(|r| match r {
+                        Res::Def(d) => Some(d),
+                        _ => None,
+                    }),
+                _ => None,
+            };
+            let trait_def = trait_.as_ref().and_then(|p| {
+                self.index
+                    .resolve_path(module, p, None)
+                    .into_iter()
+                    .find_map(|r| match r {
+                        Res::Def(d) if matches!(self.index.def(d).kind, DefKind::Trait { .. }) => {
+                            Some(d)
+                        }
+                        _ => None,
+                    })
+            });
+            let impl_id = self.index.impls.len();
+            let fns = methods
+                .into_iter()
+                .map(|m| {
+                    self.add_fn(
+                        m,
+                        FnOwner::Impl {
+                            self_def,
+                            trait_def,
+                            impl_id,
+                        },
+                        module,
+                        generics.clone(),
+                        Some(self_ty.clone()),
+                        file,
+                    )
+                })
+                .collect();
+            self.index.impls.push(ImplInfo {
+                self_def,
+                trait_def,
+                trait_path: trait_,
+                methods: fns,
+                assoc_types,
+                module,
+                generics,
+                self_ty,
+            });
+            if let Some(d) = self_def {
+                self.index.impls_of.entry(d).or_default().push(impl_id);
+            }
+        }
+        // Nested items inside method bodies.
+        let mut nested = Vec::new();
+        for f in &self.index.fns {
+            if let Some(body) = &f.def.body {
+                if !body.items.is_empty() && !matches!(f.owner, FnOwner::Free) {
+                    nested.push((f.module, f.file, body.items.clone()));
+                }
+            }
+        }
+        for (module, file, items) in nested {
+            self.module_items(module, file, &[], &items);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! facadelint: finds Curator-style facade bypasses (CURATOR-710) in Rust code.
+//!
+//! The pipeline, one module per stage (see ARCHITECTURE.md):
+//! [`discover`] → [`load`] (read + [`parse`] + [`lower`]) → [`index`] (resolve) →
+//! [`analysis`] (model → flow → findings) → [`report`] → [`diag`] renderers. [`cli`] owns the
+//! command line and exit codes; nothing below it prints or exits.
+
+pub mod analysis;
+pub mod cli;
+pub mod diag;
+pub mod discover;
+pub mod hir;
+pub mod index;
+pub mod load;
+pub mod lower;
+pub mod parse;
+pub mod pipeline;
+pub mod report;
+pub mod rules;
+pub mod source;

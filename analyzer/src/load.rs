@@ -1,0 +1,314 @@
+//! Loading: reads every file once, parses in parallel waves, and links `mod` declarations to
+//! the files that hold them, the way rustc does (`foo.rs`, `foo/mod.rs`, `#[path]`, inline
+//! modules, `#[cfg]`-gated modules included).
+//!
+//! Invariant: every discovered file ends up either parsed or reported with a located
+//! diagnostic; a missing module file is reported at its `mod` declaration.
+
+use crate::diag::Diagnostic;
+use crate::discover::{CrateRoot, Discovery};
+use crate::hir::{FileSyntax, Item, ItemKind};
+use crate::parse::{parse_files, ParsedFile};
+use crate::source::{FileId, SourceDb, SourceFile, Span};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug)]
+pub struct LoadedCrate {
+    pub name: String,
+    pub root: FileId,
+    pub kind: String,
+    pub package: Option<String>,
+    pub manifest: Option<PathBuf>,
+}
+
+/// Where the body of `mod name;` lives: keyed by the declaring file and the module's path
+/// inside that file (inline modules, then the declared name).
+pub type ModLinks = HashMap<(FileId, Vec<String>), FileId>;
+
+pub struct Loaded {
+    pub db: SourceDb,
+    pub crates: Vec<LoadedCrate>,
+    /// Parsed syntax by `FileId` (`None`: unreadable or unparsable, already reported).
+    pub syntax: Vec<Option<FileSyntax>>,
+    pub mod_links: ModLinks,
+    pub diagnostics: Vec<Diagnostic>,
+    pub bytes: usize,
+}
+
+struct Loader<'p> {
+    pool: &'p rayon::ThreadPool,
+    cwd: PathBuf,
+    db: SourceDb,
+    by_path: HashMap<PathBuf, FileId>,
+    syntax: Vec<Option<FileSyntax>>,
+    /// Directory in which a file's `mod x;` declarations look for `x.rs` / `x/mod.rs`.
+    child_dir: Vec<PathBuf>,
+    mod_links: ModLinks,
+    diagnostics: Vec<Diagnostic>,
+    bytes: usize,
+    /// Files whose `mod` declarations have been followed.
+    followed: BTreeSet<FileId>,
+}
+
+pub fn load(discovery: Discovery, pool: &rayon::ThreadPool, cwd: &Path) -> Loaded {
+    let mut loader = Loader {
+        pool,
+        cwd: cwd.to_path_buf(),
+        db: SourceDb::default(),
+        by_path: HashMap::new(),
+        syntax: Vec::new(),
+        child_dir: Vec::new(),
+        mod_links: HashMap::new(),
+        diagnostics: discovery.diagnostics,
+        bytes: 0,
+        followed: BTreeSet::new(),
+    };
+    let mut crates = Vec::new();
+    let mut wave = Vec::new();
+    for root in &discovery.crates {
+        if let Some(id) = loader.read(&root.root, true, None) {
+            wave.push(id);
+            crates.push(loaded_crate(root, id));
+        }
+    }
+    let mut loose = Vec::new();
+    for path in &discovery.loose_files {
+        if let Some(id) = loader.read(path, true, None) {
+            wave.push(id);
+            loose.push(id);
+        }
+    }
+    // Parse wave by wave: each wave's `mod` declarations name the next wave's files.
+    let mut claimed = BTreeSet::new();
+    while !wave.is_empty() {
+        wave.sort_unstable();
+        wave.dedup();
+        loader.parse(&wave);
+        let mut next = Vec::new();
+        for &file in &wave {
+            if loader.followed.insert(file) {
+                for child in loader.follow_mods(file) {
+                    claimed.insert(child);
+                    if !loader.followed.contains(&child) {
+                        next.push(child);
+                    }
+                }
+            }
+        }
+        wave = next;
+    }
+    for id in loose {
+        if !claimed.contains(&id) && !crates.iter().any(|c: &LoadedCrate| c.root == id) {
+            let path = &loader.db.get(id).path;
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().replace('-', "_"))
+                .unwrap_or_default();
+            crates.push(LoadedCrate {
+                name: stem,
+                root: id,
+                kind: "file".into(),
+                package: None,
+                manifest: None,
+            });
+        }
+    }
+    Loaded {
+        db: loader.db,
+        crates,
+        syntax: loader.syntax,
+        mod_links: loader.mod_links,
+        diagnostics: loader.diagnostics,
+        bytes: loader.bytes,
+    }
+}
+
+fn loaded_crate(root: &CrateRoot, id: FileId) -> LoadedCrate {
+    LoadedCrate {
+        name: root.name.clone(),
+        root: id,
+        kind: root.kind.clone(),
+        package: root.package.clone(),
+        manifest: root.manifest.clone(),
+    }
+}
+
+/// Shows paths relative to the working directory when they are inside it.
+fn display_name(path: &Path, cwd: &Path) -> String {
+    path.strip_prefix(cwd)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+impl Loader<'_> {
+    /// Reads a file once; `mod_rs` says whether its child modules live beside it.
+    fn read(&mut self, path: &Path, mod_rs: bool, declared_at: Option<Span>) -> Option<FileId> {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if let Some(&id) = self.by_path.get(&key) {
+            return Some(id);
+        }
+        let name = display_name(path, &self.cwd);
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                let mut d =
+                    Diagnostic::error("input-error", format!("could not read `{name}`: {e}"));
+                if let Some(at) = declared_at {
+                    d = d.with_primary(at, "declared here");
+                }
+                self.diagnostics.push(d);
+                return None;
+            }
+        };
+        self.bytes += bytes.len();
+        let (text, bad_utf8) = match String::from_utf8(bytes) {
+            Ok(t) => (t, None),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+            }
+        };
+        let id = self
+            .db
+            .add(SourceFile::new(name.clone(), path.to_path_buf(), text));
+        self.by_path.insert(key, id);
+        self.syntax.push(None);
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let is_mod_rs = mod_rs || path.file_name().is_some_and(|n| n == "mod.rs");
+        self.child_dir.push(if is_mod_rs {
+            dir
+        } else {
+            dir.join(path.file_stem().unwrap_or_default())
+        });
+        if let Some(offset) = bad_utf8 {
+            let at = Span {
+                file: id,
+                start: offset as u32,
+                end: offset as u32 + 1,
+            };
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "input-error",
+                    format!("`{name}` is not valid UTF-8 (byte offset {offset})"),
+                )
+                .with_primary(at, "invalid UTF-8 starts here")
+                .with_note("the file was not analysed"),
+            );
+            self.followed.insert(id);
+            return Some(id);
+        }
+        Some(id)
+    }
+
+    fn parse(&mut self, files: &[FileId]) {
+        let todo: Vec<FileId> = files
+            .iter()
+            .copied()
+            .filter(|f| self.syntax[*f].is_none() && !self.followed.contains(f))
+            .collect();
+        let parsed: Vec<ParsedFile> = parse_files(self.pool, &self.db, &todo);
+        for p in parsed {
+            self.diagnostics.extend(p.errors);
+            self.syntax[p.file] = p.syntax;
+        }
+    }
+
+    /// Resolves the file of every `mod x;` in `file` and reads it; returns the child files.
+    fn follow_mods(&mut self, file: FileId) -> Vec<FileId> {
+        let mut decls = Vec::new();
+        if let Some(syntax) = &self.syntax[file] {
+            collect_mod_decls(&syntax.items, &mut Vec::new(), &mut decls);
+        }
+        let mut children = Vec::new();
+        for decl in decls {
+            let base = self.child_dir[file].clone();
+            let inline_dir = decl.inline.iter().fold(base.clone(), |d, m| d.join(m));
+            let (candidates, via_path) = match &decl.path_attr {
+                Some(p) => {
+                    let dir = if decl.inline.is_empty() {
+                        self.db
+                            .get(file)
+                            .path
+                            .parent()
+                            .map(Path::to_path_buf)
+                            .unwrap_or_default()
+                    } else {
+                        inline_dir.clone()
+                    };
+                    (vec![dir.join(p)], true)
+                }
+                None => (
+                    vec![
+                        inline_dir.join(format!("{}.rs", decl.name)),
+                        inline_dir.join(&decl.name).join("mod.rs"),
+                    ],
+                    false,
+                ),
+            };
+            let found = candidates.iter().find(|c| c.is_file()).cloned();
+            let mut key_path = decl.inline.clone();
+            key_path.push(decl.name.clone());
+            let at = Span {
+                file,
+                start: decl.span.start,
+                end: decl.span.end,
+            };
+            match found {
+                Some(path) => {
+                    if let Some(child) = self.read(&path, via_path, Some(at)) {
+                        self.mod_links.insert((file, key_path), child);
+                        children.push(child);
+                    }
+                }
+                None => {
+                    let shown: Vec<String> = candidates
+                        .iter()
+                        .map(|c| display_name(c, &self.cwd))
+                        .collect();
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "missing-module",
+                            format!("file not found for module `{}`", decl.name),
+                        )
+                        .with_primary(at, "declared here")
+                        .with_help(format!(
+                            "to create the module `{}`, create file {}",
+                            decl.name,
+                            shown.join(" or ")
+                        )),
+                    );
+                }
+            }
+        }
+        children
+    }
+}
+
+struct ModDecl {
+    inline: Vec<String>,
+    name: String,
+    path_attr: Option<String>,
+    span: Span,
+}
+
+fn collect_mod_decls(items: &[Item], inline: &mut Vec<String>, out: &mut Vec<ModDecl>) {
+    for item in items {
+        if let ItemKind::Mod { body, path_attr } = &item.kind {
+            match body {
+                None => out.push(ModDecl {
+                    inline: inline.clone(),
+                    name: item.name.clone(),
+                    path_attr: path_attr.clone(),
+                    span: item.span,
+                }),
+                Some(children) => {
+                    inline.push(path_attr.clone().unwrap_or_else(|| item.name.clone()));
+                    collect_mod_decls(children, inline, out);
+                    inline.pop();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,1012 @@
+//! Lowering: `syn` syntax → the analyzer's own [`hir`](crate::hir) form.
+//!
+//! Runs on the thread that parsed the file (syn trees are not `Send`). Bodies become
+//! flow-insensitive instruction lists over locals; closures share their parent's locals so
+//! captures need no special case. Invariant: lowering never resolves names and never fails;
+//! what it cannot read (macro bodies it cannot parse as expressions) is counted, not guessed.
+
+use crate::hir::*;
+use crate::source::{FileId, SourceFile, Span};
+use proc_macro2::Span as PmSpan;
+use syn::spanned::Spanned;
+use syn::{punctuated::Punctuated, Token};
+
+/// Maps proc-macro2 positions to byte offsets of the original file text.
+pub struct SpanMap<'a> {
+    pub file: FileId,
+    pub source: &'a SourceFile,
+    /// A stripped byte-order mark shifts columns of the first line by one character.
+    pub bom: bool,
+}
+
+impl SpanMap<'_> {
+    pub fn span(&self, span: PmSpan) -> Span {
+        let start = span.start();
+        let end = span.end();
+        Span {
+            file: self.file,
+            start: self.offset(start.line, start.column) as u32,
+            end: self.offset(end.line, end.column) as u32,
+        }
+    }
+
+    pub fn offset(&self, line: usize, column: usize) -> usize {
+        let column = if self.bom && line == 1 {
+            column + 1
+        } else {
+            column
+        };
+        self.source.offset_of(line, column)
+    }
+}
+
+pub fn lower_file(file: &syn::File, map: &SpanMap) -> FileSyntax {
+    let mut cx = Cx {
+        map,
+        opaque_macros: 0,
+    };
+    let items = file.items.iter().filter_map(|i| cx.item(i)).collect();
+    FileSyntax {
+        items,
+        opaque_macros: cx.opaque_macros,
+    }
+}
+
+struct Cx<'a, 'b> {
+    map: &'a SpanMap<'b>,
+    opaque_macros: usize,
+}
+
+fn is_pub(vis: &syn::Visibility) -> bool {
+    !matches!(vis, syn::Visibility::Inherited)
+}
+
+impl Cx<'_, '_> {
+    fn span(&self, s: PmSpan) -> Span {
+        self.map.span(s)
+    }
+
+    fn item(&mut self, item: &syn::Item) -> Option<Item> {
+        use syn::Item as I;
+        let (name, kind, span, vis) = match item {
+            I::Mod(m) => {
+                let body = m
+                    .content
+                    .as_ref()
+                    .map(|(_, items)| items.iter().filter_map(|i| self.item(i)).collect());
+                let path_attr = m.attrs.iter().find_map(path_attribute);
+                (
+                    m.ident.to_string(),
+                    ItemKind::Mod { body, path_attr },
+                    m.ident.span(),
+                    &m.vis,
+                )
+            }
+            I::Use(u) => {
+                let mut trees = Vec::new();
+                flatten_use(&u.tree, &mut Vec::new(), &mut trees);
+                (String::new(), ItemKind::Use(trees), u.span(), &u.vis)
+            }
+            I::ExternCrate(e) => {
+                let name = e
+                    .rename
+                    .as_ref()
+                    .map(|(_, r)| r.to_string())
+                    .unwrap_or_else(|| e.ident.to_string());
+                (
+                    name,
+                    ItemKind::ExternCrate {
+                        crate_name: e.ident.to_string(),
+                    },
+                    e.ident.span(),
+                    &e.vis,
+                )
+            }
+            I::Struct(s) => (
+                s.ident.to_string(),
+                ItemKind::Struct {
+                    generics: self.generics(&s.generics),
+                    fields: self.fields(&s.fields),
+                },
+                s.ident.span(),
+                &s.vis,
+            ),
+            I::Enum(e) => (
+                e.ident.to_string(),
+                ItemKind::Enum {
+                    generics: self.generics(&e.generics),
+                    variants: e
+                        .variants
+                        .iter()
+                        .map(|v| Variant {
+                            name: v.ident.to_string(),
+                            fields: self.fields(&v.fields),
+                            span: self.span(v.ident.span()),
+                        })
+                        .collect(),
+                },
+                e.ident.span(),
+                &e.vis,
+            ),
+            I::Union(u) => (
+                u.ident.to_string(),
+                ItemKind::Struct {
+                    generics: self.generics(&u.generics),
+                    fields: self.fields(&syn::Fields::Named(u.fields.clone())),
+                },
+                u.ident.span(),
+                &u.vis,
+            ),
+            I::Trait(t) => {
+                let methods = t
+                    .items
+                    .iter()
+                    .filter_map(|ti| match ti {
+                        syn::TraitItem::Fn(f) => Some(self.fn_def(&f.sig, f.default.as_ref())),
+                        _ => None,
+                    })
+                    .collect();
+                let supertraits = t
+                    .supertraits
+                    .iter()
+                    .filter_map(|b| match b {
+                        syn::TypeParamBound::Trait(tb) => Some(self.path(&tb.path)),
+                        _ => None,
+                    })
+                    .collect();
+                (
+                    t.ident.to_string(),
+                    ItemKind::Trait {
+                        generics: self.generics(&t.generics),
+                        supertraits,
+                        methods,
+                    },
+                    t.ident.span(),
+                    &t.vis,
+                )
+            }
+            I::Impl(i) => {
+                let mut methods = Vec::new();
+                let mut assoc_types = Vec::new();
+                for ii in &i.items {
+                    match ii {
+                        syn::ImplItem::Fn(f) => methods.push(self.fn_def(&f.sig, Some(&f.block))),
+                        syn::ImplItem::Type(t) => {
+                            assoc_types.push((t.ident.to_string(), self.ty(&t.ty)))
+                        }
+                        _ => {}
+                    }
+                }
+                let kind = ItemKind::Impl {
+                    generics: self.generics(&i.generics),
+                    self_ty: self.ty(&i.self_ty),
+                    trait_: i.trait_.as_ref().map(|(_, p, _)| self.path(p)),
+                    methods,
+                    assoc_types,
+                };
+                return Some(Item {
+                    name: String::new(),
+                    kind,
+                    span: self.span(i.self_ty.span()),
+                    is_pub: false,
+                });
+            }
+            I::Fn(f) => (
+                f.sig.ident.to_string(),
+                ItemKind::Fn(self.fn_def(&f.sig, Some(&f.block))),
+                f.sig.ident.span(),
+                &f.vis,
+            ),
+            I::Type(t) => (
+                t.ident.to_string(),
+                ItemKind::TypeAlias(self.ty(&t.ty)),
+                t.ident.span(),
+                &t.vis,
+            ),
+            I::Static(s) => (
+                s.ident.to_string(),
+                ItemKind::Static {
+                    ty: self.ty(&s.ty),
+                    init: Some(self.expr_body(&s.expr)),
+                },
+                s.ident.span(),
+                &s.vis,
+            ),
+            I::Const(c) => (
+                c.ident.to_string(),
+                ItemKind::Static {
+                    ty: self.ty(&c.ty),
+                    init: Some(self.expr_body(&c.expr)),
+                },
+                c.ident.span(),
+                &c.vis,
+            ),
+            I::Macro(m) => {
+                let name = m.ident.as_ref().map(|i| i.to_string()).unwrap_or_default();
+                return Some(Item {
+                    name,
+                    kind: ItemKind::Macro,
+                    span: self.span(m.span()),
+                    is_pub: false,
+                });
+            }
+            _ => return None,
+        };
+        Some(Item {
+            name,
+            kind,
+            span: self.span(span),
+            is_pub: is_pub(vis),
+        })
+    }
+
+    fn generics(&self, g: &syn::Generics) -> Vec<Generic> {
+        let mut out: Vec<Generic> = g
+            .type_params()
+            .map(|tp| Generic {
+                name: tp.ident.to_string(),
+                bounds: self.bounds(tp.bounds.iter()),
+            })
+            .collect();
+        if let Some(wc) = &g.where_clause {
+            for pred in &wc.predicates {
+                if let syn::WherePredicate::Type(pt) = pred {
+                    if let syn::Type::Path(tp) = &pt.bounded_ty {
+                        if let Some(ident) = tp.path.get_ident() {
+                            let bounds = self.bounds(pt.bounds.iter());
+                            if let Some(g) = out.iter_mut().find(|g| *ident == g.name) {
+                                g.bounds.extend(bounds);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn bounds<'a>(&self, bounds: impl Iterator<Item = &'a syn::TypeParamBound>) -> Vec<PathRef> {
+        bounds
+            .filter_map(|b| match b {
+                syn::TypeParamBound::Trait(tb) => Some(self.path(&tb.path)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn fields(&self, fields: &syn::Fields) -> Vec<Field> {
+        fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| Field {
+                name: f
+                    .ident
+                    .as_ref()
+                    .map(|i| i.to_string())
+                    .unwrap_or_else(|| i.to_string()),
+                ty: self.ty(&f.ty),
+                span: self.span(
+                    f.ident
+                        .as_ref()
+                        .map(|i| i.span())
+                        .unwrap_or_else(|| f.ty.span()),
+                ),
+            })
+            .collect()
+    }
+
+    fn path(&self, p: &syn::Path) -> PathRef {
+        let segments = p.segments.iter().map(|s| s.ident.to_string()).collect();
+        let args = match p.segments.last().map(|s| &s.arguments) {
+            Some(syn::PathArguments::AngleBracketed(a)) => a
+                .args
+                .iter()
+                .filter_map(|ga| match ga {
+                    syn::GenericArgument::Type(t) => Some(self.ty(t)),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        PathRef {
+            segments,
+            args,
+            global: p.leading_colon.is_some(),
+        }
+    }
+
+    fn ty(&self, t: &syn::Type) -> TypeRef {
+        use syn::Type as T;
+        match t {
+            T::Path(tp) => {
+                if let Some(q) = &tp.qself {
+                    // `<T as Trait>::Assoc`: the analysis only needs to know it is opaque.
+                    let _ = q;
+                    return TypeRef::Unknown;
+                }
+                if tp.path.is_ident("Self") {
+                    return TypeRef::SelfType;
+                }
+                TypeRef::Path(self.path(&tp.path))
+            }
+            T::Reference(r) => TypeRef::Ref(Box::new(self.ty(&r.elem))),
+            T::Ptr(p) => TypeRef::Ref(Box::new(self.ty(&p.elem))),
+            T::Paren(p) => self.ty(&p.elem),
+            T::Group(g) => self.ty(&g.elem),
+            T::TraitObject(o) => TypeRef::Bounds(self.bounds(o.bounds.iter())),
+            T::ImplTrait(i) => TypeRef::Bounds(self.bounds(i.bounds.iter())),
+            T::Tuple(t) => TypeRef::Tuple(t.elems.iter().map(|e| self.ty(e)).collect()),
+            T::Slice(s) => TypeRef::Slice(Box::new(self.ty(&s.elem))),
+            T::Array(a) => TypeRef::Slice(Box::new(self.ty(&a.elem))),
+            _ => TypeRef::Unknown,
+        }
+    }
+
+    fn fn_def(&mut self, sig: &syn::Signature, block: Option<&syn::Block>) -> FnDef {
+        let has_self = sig.receiver().is_some();
+        let ret = match &sig.output {
+            syn::ReturnType::Default => TypeRef::Tuple(Vec::new()),
+            syn::ReturnType::Type(_, t) => self.ty(t),
+        };
+        let mut body_cx = BodyCx::new(self);
+        let mut params = Vec::new();
+        for input in &sig.inputs {
+            match input {
+                syn::FnArg::Receiver(_) => {
+                    let local = body_cx.new_named("self");
+                    body_cx.body.self_local = Some(local);
+                    body_cx.bind_name("self", local);
+                }
+                syn::FnArg::Typed(pt) => {
+                    let local = body_cx.new_temp();
+                    body_cx.bind_pat(&pt.pat, local);
+                    params.push(Param {
+                        ty: body_cx.cx.ty(&pt.ty),
+                        local: Some(local),
+                    });
+                }
+            }
+        }
+        let body = block.map(|b| {
+            let value = body_cx.block(b);
+            let ret = body_cx.body.ret;
+            body_cx.copy(ret, value);
+            body_cx.finish()
+        });
+        if body.is_none() {
+            for p in &mut params {
+                p.local = None;
+            }
+        }
+        FnDef {
+            name: sig.ident.to_string(),
+            span: self.span(sig.ident.span()),
+            generics: self.generics(&sig.generics),
+            has_self,
+            params,
+            ret,
+            body,
+            is_async: sig.asyncness.is_some(),
+        }
+    }
+
+    fn expr_body(&mut self, e: &syn::Expr) -> Body {
+        let mut body_cx = BodyCx::new(self);
+        let value = body_cx.expr(e);
+        let ret = body_cx.body.ret;
+        body_cx.copy(ret, value);
+        body_cx.finish()
+    }
+}
+
+fn path_attribute(attr: &syn::Attribute) -> Option<String> {
+    if !attr.path().is_ident("path") {
+        return None;
+    }
+    match &attr.meta {
+        syn::Meta::NameValue(nv) => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseTree>) {
+    match tree {
+        syn::UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            flatten_use(&p.tree, prefix, out);
+            prefix.pop();
+        }
+        syn::UseTree::Name(n) => {
+            let name = n.ident.to_string();
+            let mut path = prefix.clone();
+            // `use a::b::{self}` imports `b`.
+            let rename = if name == "self" {
+                prefix.last().cloned().unwrap_or_default()
+            } else {
+                path.push(name.clone());
+                name
+            };
+            out.push(UseTree::Name { path, rename });
+        }
+        syn::UseTree::Rename(r) => {
+            let mut path = prefix.clone();
+            if r.ident != "self" {
+                path.push(r.ident.to_string());
+            }
+            out.push(UseTree::Name {
+                path,
+                rename: r.rename.to_string(),
+            });
+        }
+        syn::UseTree::Glob(_) => out.push(UseTree::Glob {
+            path: prefix.clone(),
+        }),
+        syn::UseTree::Group(g) => {
+            for t in &g.items {
+                flatten_use(t, prefix, out);
+            }
+        }
+    }
+}
+
+/// Lowers one body; scopes map names to the innermost binding.
+struct BodyCx<'c, 'a, 'b> {
+    cx: &'c mut Cx<'a, 'b>,
+    body: Body,
+    scopes: Vec<Vec<(String, Local)>>,
+    /// Where `return` writes: the function's return local, or the innermost closure's.
+    return_targets: Vec<Local>,
+}
+
+/// Macros whose value is the collection of their arguments.
+const COLLECTING_MACROS: &[&str] = &["vec", "array"];
+
+impl<'c, 'a, 'b> BodyCx<'c, 'a, 'b> {
+    fn new(cx: &'c mut Cx<'a, 'b>) -> Self {
+        let mut body = Body {
+            local_names: vec![String::new()],
+            ..Body::default()
+        };
+        body.ret = 1;
+        body.local_names.push("<return>".into());
+        BodyCx {
+            cx,
+            body,
+            scopes: vec![Vec::new()],
+            return_targets: vec![1],
+        }
+    }
+
+    fn finish(self) -> Body {
+        self.body
+    }
+
+    fn span(&self, s: PmSpan) -> Span {
+        self.cx.span(s)
+    }
+
+    fn new_named(&mut self, name: &str) -> Local {
+        self.body.local_names.push(name.to_string());
+        (self.body.local_names.len() - 1) as Local
+    }
+
+    fn new_temp(&mut self) -> Local {
+        self.new_named("")
+    }
+
+    fn bind_name(&mut self, name: &str, local: Local) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.push((name.to_string(), local));
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<Local> {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.iter().rev())
+            .find(|(n, _)| n == name)
+            .map(|(_, l)| *l)
+    }
+
+    fn copy(&mut self, dst: Local, src: Local) {
+        if src != NOTHING && dst != NOTHING && src != dst {
+            self.body.insts.push(Inst::Copy { dst, src });
+        }
+    }
+
+    fn push(&mut self, inst: Inst) {
+        self.body.insts.push(inst);
+    }
+
+    fn with_scope<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.scopes.push(Vec::new());
+        let out = f(self);
+        self.scopes.pop();
+        out
+    }
+
+    fn block(&mut self, b: &syn::Block) -> Local {
+        self.with_scope(|this| {
+            let mut last = NOTHING;
+            for (i, stmt) in b.stmts.iter().enumerate() {
+                let value = this.stmt(stmt);
+                let is_tail = i + 1 == b.stmts.len();
+                last = if is_tail { value } else { NOTHING };
+            }
+            last
+        })
+    }
+
+    fn stmt(&mut self, s: &syn::Stmt) -> Local {
+        match s {
+            syn::Stmt::Local(l) => {
+                let value = match &l.init {
+                    Some(init) => {
+                        let v = self.expr(&init.expr);
+                        if let Some((_, diverge)) = &init.diverge {
+                            self.expr(diverge);
+                        }
+                        v
+                    }
+                    None => NOTHING,
+                };
+                // A `let` without initializer is assigned later by name.
+                let target = if value == NOTHING {
+                    self.new_temp()
+                } else {
+                    value
+                };
+                self.bind_pat(&l.pat, target);
+                NOTHING
+            }
+            syn::Stmt::Item(item) => {
+                if let Some(i) = self.cx.item(item) {
+                    self.body.items.push(i);
+                }
+                NOTHING
+            }
+            syn::Stmt::Expr(e, semi) => {
+                let v = self.expr(e);
+                if semi.is_some() {
+                    NOTHING
+                } else {
+                    v
+                }
+            }
+            syn::Stmt::Macro(m) => self.mac(&m.mac),
+        }
+    }
+
+    /// Binds the names of a pattern to the parts of `src`.
+    fn bind_pat(&mut self, p: &syn::Pat, src: Local) {
+        use syn::Pat as P;
+        match p {
+            P::Ident(pi) => {
+                let local = self.new_named(&pi.ident.to_string());
+                self.copy(local, src);
+                self.bind_name(&pi.ident.to_string(), local);
+                if let Some((_, sub)) = &pi.subpat {
+                    self.bind_pat(sub, src);
+                }
+            }
+            P::Type(pt) => self.bind_pat(&pt.pat, src),
+            P::Reference(r) => self.bind_pat(&r.pat, src),
+            P::Paren(pp) => self.bind_pat(&pp.pat, src),
+            P::Tuple(t) => {
+                for e in &t.elems {
+                    self.bind_pat(e, src);
+                }
+            }
+            P::Slice(s) => {
+                for e in &s.elems {
+                    self.bind_pat(e, src);
+                }
+            }
+            P::Or(o) => {
+                for c in &o.cases {
+                    self.bind_pat(c, src);
+                }
+            }
+            P::TupleStruct(ts) => {
+                let path = self.cx.path(&ts.path);
+                for (i, e) in ts.elems.iter().enumerate() {
+                    let part = self.pat_field(src, &path, i.to_string(), e.span());
+                    self.bind_pat(e, part);
+                }
+            }
+            P::Struct(ps) => {
+                let path = self.cx.path(&ps.path);
+                for fp in &ps.fields {
+                    let name = match &fp.member {
+                        syn::Member::Named(n) => n.to_string(),
+                        syn::Member::Unnamed(i) => i.index.to_string(),
+                    };
+                    let part = self.pat_field(src, &path, name, fp.span());
+                    self.bind_pat(&fp.pat, part);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn pat_field(&mut self, base: Local, path: &PathRef, field: String, span: PmSpan) -> Local {
+        if base == NOTHING {
+            return NOTHING;
+        }
+        let dst = self.new_temp();
+        let span = self.span(span);
+        self.push(Inst::PatField {
+            dst,
+            base,
+            path: path.clone(),
+            field,
+            span,
+        });
+        dst
+    }
+
+    fn exprs<'e>(&mut self, es: impl IntoIterator<Item = &'e syn::Expr>) -> Vec<Local> {
+        es.into_iter().map(|e| self.expr(e)).collect()
+    }
+
+    fn collect(&mut self, elems: Vec<Local>) -> Local {
+        let elems: Vec<Local> = elems.into_iter().filter(|l| *l != NOTHING).collect();
+        match elems.len() {
+            0 => NOTHING,
+            1 => elems[0],
+            _ => {
+                let dst = self.new_temp();
+                self.push(Inst::Collect { dst, elems });
+                dst
+            }
+        }
+    }
+
+    fn expr(&mut self, e: &syn::Expr) -> Local {
+        use syn::Expr as E;
+        match e {
+            E::Path(p) => self.path_expr(p),
+            E::Field(f) => {
+                let base = self.expr(&f.base);
+                let field = match &f.member {
+                    syn::Member::Named(n) => n.to_string(),
+                    syn::Member::Unnamed(i) => i.index.to_string(),
+                };
+                let dst = self.new_temp();
+                let span = self.span(f.span());
+                self.push(Inst::Field {
+                    dst,
+                    base,
+                    field,
+                    span,
+                });
+                dst
+            }
+            E::MethodCall(m) => {
+                let recv = self.expr(&m.receiver);
+                let recv_place = self.place(&m.receiver);
+                let args = self.exprs(&m.args);
+                let dst = self.new_temp();
+                let span = self.span(m.span());
+                let method_span = self.span(m.method.span());
+                self.push(Inst::CallMethod {
+                    dst,
+                    recv,
+                    recv_place,
+                    method: m.method.to_string(),
+                    args,
+                    span,
+                    method_span,
+                });
+                dst
+            }
+            E::Call(c) => {
+                let args = self.exprs(&c.args);
+                let dst = self.new_temp();
+                let span = self.span(c.span());
+                match &*c.func {
+                    E::Path(p) if p.qself.is_none() && self.local_path(&p.path).is_none() => {
+                        let path = self.cx.path(&p.path);
+                        self.push(Inst::CallPath {
+                            dst,
+                            path,
+                            args,
+                            span,
+                        });
+                    }
+                    func => {
+                        let callee = self.expr(func);
+                        self.push(Inst::CallValue {
+                            dst,
+                            callee,
+                            args,
+                            span,
+                        });
+                    }
+                }
+                dst
+            }
+            E::Struct(s) => {
+                let path = self.cx.path(&s.path);
+                let fields = s
+                    .fields
+                    .iter()
+                    .map(|fv| {
+                        let name = match &fv.member {
+                            syn::Member::Named(n) => n.to_string(),
+                            syn::Member::Unnamed(i) => i.index.to_string(),
+                        };
+                        (name, self.expr(&fv.expr))
+                    })
+                    .collect();
+                let base = s.rest.as_ref().map(|r| self.expr(r));
+                let dst = self.new_temp();
+                let span = self.span(s.span());
+                self.push(Inst::Struct {
+                    dst,
+                    path,
+                    fields,
+                    base,
+                    span,
+                });
+                dst
+            }
+            E::Reference(r) => self.expr(&r.expr),
+            E::RawAddr(r) => self.expr(&r.expr),
+            E::Paren(p) => self.expr(&p.expr),
+            E::Group(g) => self.expr(&g.expr),
+            E::Cast(c) => self.expr(&c.expr),
+            E::Try(t) => self.expr(&t.expr),
+            E::Await(a) => self.expr(&a.base),
+            E::Unary(u) => {
+                let v = self.expr(&u.expr);
+                match u.op {
+                    syn::UnOp::Deref(_) => v,
+                    _ => NOTHING,
+                }
+            }
+            E::Binary(b) => {
+                self.expr(&b.left);
+                self.expr(&b.right);
+                NOTHING
+            }
+            E::Block(b) => self.block(&b.block),
+            E::Unsafe(u) => self.block(&u.block),
+            E::Const(c) => self.block(&c.block),
+            E::Async(a) => self.block(&a.block),
+            E::TryBlock(t) => self.block(&t.block),
+            E::If(i) => self.with_scope(|this| {
+                this.expr(&i.cond);
+                let result = this.new_temp();
+                let then = this.block(&i.then_branch);
+                this.copy(result, then);
+                if let Some((_, els)) = &i.else_branch {
+                    let v = this.expr(els);
+                    this.copy(result, v);
+                }
+                result
+            }),
+            E::Let(l) => {
+                let v = self.expr(&l.expr);
+                self.bind_pat(&l.pat, v);
+                NOTHING
+            }
+            E::Match(m) => {
+                let scrutinee = self.expr(&m.expr);
+                let result = self.new_temp();
+                for arm in &m.arms {
+                    self.with_scope(|this| {
+                        this.bind_pat(&arm.pat, scrutinee);
+                        if let Some((_, guard)) = &arm.guard {
+                            this.expr(guard);
+                        }
+                        let v = this.expr(&arm.body);
+                        this.copy(result, v);
+                    });
+                }
+                result
+            }
+            E::ForLoop(f) => {
+                let iter = self.expr(&f.expr);
+                self.with_scope(|this| {
+                    this.bind_pat(&f.pat, iter);
+                    this.block(&f.body);
+                });
+                NOTHING
+            }
+            E::While(w) => {
+                self.with_scope(|this| {
+                    this.expr(&w.cond);
+                    this.block(&w.body);
+                });
+                NOTHING
+            }
+            E::Loop(l) => {
+                self.block(&l.body);
+                NOTHING
+            }
+            E::Closure(c) => self.closure(c),
+            E::Assign(a) => {
+                let value = self.expr(&a.right);
+                self.assign(&a.left, value);
+                NOTHING
+            }
+            E::Return(r) => {
+                if let Some(e) = &r.expr {
+                    let v = self.expr(e);
+                    let target = *self.return_targets.last().unwrap_or(&NOTHING);
+                    self.copy(target, v);
+                }
+                NOTHING
+            }
+            E::Break(b) => {
+                if let Some(e) = &b.expr {
+                    self.expr(e);
+                }
+                NOTHING
+            }
+            E::Array(a) => {
+                let elems = self.exprs(&a.elems);
+                self.collect(elems)
+            }
+            E::Tuple(t) => {
+                let elems = self.exprs(&t.elems);
+                self.collect(elems)
+            }
+            E::Repeat(r) => self.expr(&r.expr),
+            E::Index(i) => {
+                self.expr(&i.index);
+                self.expr(&i.expr)
+            }
+            E::Range(r) => {
+                if let Some(s) = &r.start {
+                    self.expr(s);
+                }
+                if let Some(e) = &r.end {
+                    self.expr(e);
+                }
+                NOTHING
+            }
+            E::Macro(m) => self.mac(&m.mac),
+            E::Yield(y) => {
+                if let Some(e) = &y.expr {
+                    self.expr(e);
+                }
+                NOTHING
+            }
+            _ => NOTHING,
+        }
+    }
+
+    /// A single-segment path naming a local binding.
+    fn local_path(&self, p: &syn::Path) -> Option<Local> {
+        let ident = p.get_ident()?;
+        self.lookup(&ident.to_string())
+    }
+
+    fn path_expr(&mut self, p: &syn::ExprPath) -> Local {
+        if p.qself.is_none() {
+            if let Some(local) = self.local_path(&p.path) {
+                return local;
+            }
+        }
+        let path = self.cx.path(&p.path);
+        let dst = self.new_temp();
+        let span = self.span(p.span());
+        self.push(Inst::PathValue { dst, path, span });
+        dst
+    }
+
+    /// The place an expression denotes, for calls that write into their receiver.
+    fn place(&self, e: &syn::Expr) -> Option<Place> {
+        match e {
+            syn::Expr::Path(p) if p.qself.is_none() => match self.local_path(&p.path) {
+                Some(l) => Some(Place::Local(l)),
+                None => Some(Place::Path(self.cx.path(&p.path))),
+            },
+            syn::Expr::Paren(p) => self.place(&p.expr),
+            syn::Expr::Reference(r) => self.place(&r.expr),
+            syn::Expr::Unary(u) => self.place(&u.expr),
+            _ => None,
+        }
+    }
+
+    fn assign(&mut self, lhs: &syn::Expr, value: Local) {
+        match lhs {
+            syn::Expr::Path(p) => {
+                if let Some(local) = self.local_path(&p.path) {
+                    self.copy(local, value);
+                }
+            }
+            syn::Expr::Field(f) => {
+                let base = self.expr(&f.base);
+                let field = match &f.member {
+                    syn::Member::Named(n) => n.to_string(),
+                    syn::Member::Unnamed(i) => i.index.to_string(),
+                };
+                if base != NOTHING && value != NOTHING {
+                    self.push(Inst::Store {
+                        base,
+                        field,
+                        src: value,
+                    });
+                }
+            }
+            syn::Expr::Unary(u) => self.assign(&u.expr, value),
+            syn::Expr::Paren(p) => self.assign(&p.expr, value),
+            syn::Expr::Index(i) => self.assign(&i.expr, value),
+            _ => {
+                self.expr(lhs);
+            }
+        }
+    }
+
+    fn closure(&mut self, c: &syn::ExprClosure) -> Local {
+        let ret = self.new_named("<closure return>");
+        let span = self.span(c.span());
+        let params = self.with_scope(|this| {
+            let params: Vec<Local> = c
+                .inputs
+                .iter()
+                .map(|p| {
+                    let local = this.new_temp();
+                    this.bind_pat(p, local);
+                    local
+                })
+                .collect();
+            this.return_targets.push(ret);
+            let v = this.expr(&c.body);
+            this.copy(ret, v);
+            this.return_targets.pop();
+            params
+        });
+        let index = self.body.closures.len() as u32;
+        self.body.closures.push(ClosureDef { params, ret, span });
+        let dst = self.new_temp();
+        self.push(Inst::Closure {
+            dst,
+            closure: index,
+        });
+        dst
+    }
+
+    /// Macro arguments are lowered as expressions where they parse as such.
+    fn mac(&mut self, m: &syn::Macro) -> Local {
+        let name = m.path.segments.last().map(|s| s.ident.to_string());
+        let parsed = m.parse_body_with(Punctuated::<syn::Expr, Token![,]>::parse_terminated);
+        let elems = match parsed {
+            Ok(args) => self.exprs(&args),
+            Err(_) => match m.parse_body_with(parse_repeat) {
+                Ok((value, count)) => {
+                    self.expr(&count);
+                    vec![self.expr(&value)]
+                }
+                Err(_) => {
+                    if !m.tokens.is_empty() {
+                        self.cx.opaque_macros += 1;
+                    }
+                    return NOTHING;
+                }
+            },
+        };
+        match name.as_deref() {
+            Some(n) if COLLECTING_MACROS.contains(&n) => self.collect(elems),
+            _ => NOTHING,
+        }
+    }
+}
+
+/// `vec![value; count]`
+fn parse_repeat(input: syn::parse::ParseStream) -> syn::Result<(syn::Expr, syn::Expr)> {
+    let value: syn::Expr = input.parse()?;
+    input.parse::<Token![;]>()?;
+    let count: syn::Expr = input.parse()?;
+    Ok((value, count))
+}

@@ -1,0 +1,268 @@
+//! Parsing: every file with `syn::parse_file`, in parallel, lowered on the parsing thread.
+//!
+//! Invariant: one file's failure (syntax error, too deep nesting, a panic) becomes a located
+//! diagnostic for that file and never affects another file. Results come back in input order
+//! whatever the thread count.
+
+use crate::diag::Diagnostic;
+use crate::hir::FileSyntax;
+use crate::lower::{lower_file, SpanMap};
+use crate::source::{FileId, SourceDb, Span};
+use rayon::prelude::*;
+
+/// syn needs about 5 KB of stack per nesting level; parser threads get this much.
+pub const PARSER_STACK_BYTES: usize = 256 << 20;
+
+/// Deeper input is reported instead of parsed: past this a 256 MiB stack is not enough.
+pub const MAX_NESTING: usize = 10_000;
+
+pub struct ParsedFile {
+    pub file: FileId,
+    pub syntax: Option<FileSyntax>,
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Builds the thread pool all parsing runs on (large stacks; `RAYON_NUM_THREADS` respected).
+pub fn parser_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
+    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(PARSER_STACK_BYTES);
+    if let Some(n) = threads {
+        builder = builder.num_threads(n);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+pub fn parse_files(pool: &rayon::ThreadPool, db: &SourceDb, files: &[FileId]) -> Vec<ParsedFile> {
+    pool.install(|| files.par_iter().map(|&f| parse_one(db, f)).collect())
+}
+
+fn parse_one(db: &SourceDb, file: FileId) -> ParsedFile {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse_guarded(db, file)));
+    match result {
+        Ok(parsed) => parsed,
+        Err(panic) => {
+            let what = panic_message(&panic);
+            ParsedFile {
+                file,
+                syntax: None,
+                errors: vec![Diagnostic::error(
+                    "internal-error",
+                    format!(
+                        "internal error while parsing `{}`: {what}",
+                        db.get(file).name
+                    ),
+                )
+                .with_primary(
+                    Span {
+                        file,
+                        start: 0,
+                        end: 0,
+                    },
+                    "while reading this file",
+                )
+                .with_note(
+                    "the rest of the run went on; please report this with the file attached",
+                )],
+            }
+        }
+    }
+}
+
+pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}
+
+fn parse_guarded(db: &SourceDb, file: FileId) -> ParsedFile {
+    let source = db.get(file);
+    let text = source.text.as_str();
+    if let Some((offset, depth)) = too_deep(text.as_bytes()) {
+        let at = Span {
+            file,
+            start: offset as u32,
+            end: offset as u32 + 1,
+        };
+        return ParsedFile {
+            file,
+            syntax: None,
+            errors: vec![Diagnostic::error(
+                "parse-error",
+                format!("nesting deeper than {MAX_NESTING} levels"),
+            )
+            .with_primary(at, format!("nesting reaches {depth} levels here"))
+            .with_note(
+                "the file was not analysed; deeper nesting could overflow the parser's stack",
+            )],
+        };
+    }
+    let (parse_text, bom) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, true),
+        None => (text, false),
+    };
+    let map = SpanMap { file, source, bom };
+    match syn::parse_file(parse_text) {
+        Ok(ast) => ParsedFile {
+            file,
+            syntax: Some(lower_file(&ast, &map)),
+            errors: Vec::new(),
+        },
+        Err(err) => {
+            let errors = err
+                .into_iter()
+                .map(|e| {
+                    let span = map.span(e.span());
+                    let span = Span {
+                        end: span.end.max(span.start),
+                        ..span
+                    };
+                    Diagnostic::error("parse-error", format!("could not parse: {e}"))
+                        .with_primary(span, e.to_string())
+                        .with_note("this file was skipped; the other files were analysed")
+                })
+                .collect();
+            ParsedFile {
+                file,
+                syntax: None,
+                errors,
+            }
+        }
+    }
+}
+
+/// Finds where bracket nesting first exceeds [`MAX_NESTING`], skipping strings and comments.
+fn too_deep(bytes: &[u8]) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some((i, depth));
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = skip_block_comment(bytes, i);
+                continue;
+            }
+            b'"' => {
+                i = skip_string(bytes, i + 1);
+                continue;
+            }
+            b'r' if is_raw_string_start(bytes, i) => {
+                i = skip_raw_string(bytes, i + 1);
+                continue;
+            }
+            b'\'' => {
+                // A char literal (`'('`, `'\''`) or a lifetime (`'a`).
+                if bytes.get(i + 2) == Some(&b'\'') {
+                    i += 3;
+                    continue;
+                }
+                if bytes.get(i + 1) == Some(&b'\\') {
+                    let mut j = i + 2;
+                    while j < bytes.len() && bytes[j] != b'\'' && j - i < 12 {
+                        j += 1;
+                    }
+                    i = j + 1;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn skip_block_comment(bytes: &[u8], start: usize) -> usize {
+    let mut depth = 0;
+    let mut i = start;
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'/' && bytes[i + 1] == b'*' {
+            depth += 1;
+            i += 2;
+        } else if bytes[i] == b'*' && bytes[i + 1] == b'/' {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return i;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    bytes.len()
+}
+
+fn skip_string(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+fn is_raw_string_start(bytes: &[u8], i: usize) -> bool {
+    let prev_is_ident = i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+    if prev_is_ident
+        && !(i > 0 && bytes[i - 1] == b'b' && (i < 2 || !bytes[i - 2].is_ascii_alphanumeric()))
+    {
+        return false;
+    }
+    let mut j = i + 1;
+    while bytes.get(j) == Some(&b'#') {
+        j += 1;
+    }
+    bytes.get(j) == Some(&b'"')
+}
+
+fn skip_raw_string(bytes: &[u8], mut i: usize) -> usize {
+    let mut hashes = 0;
+    while bytes.get(i) == Some(&b'#') {
+        hashes += 1;
+        i += 1;
+    }
+    i += 1; // opening quote
+    while i < bytes.len() {
+        if bytes[i] == b'"'
+            && bytes[i + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|b| **b == b'#')
+                .count()
+                == hashes
+        {
+            return i + 1 + hashes;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_scanner_ignores_brackets_in_strings_and_comments() {
+        let src = "fn f() { let s = \"(((\"; let c = '('; // (((\n /* ((( */ r#\"(\"# }";
+        assert_eq!(too_deep(src.as_bytes()), None);
+        let deep = "(".repeat(MAX_NESTING + 1);
+        assert_eq!(
+            too_deep(deep.as_bytes()),
+            Some((MAX_NESTING, MAX_NESTING + 1))
+        );
+    }
+}

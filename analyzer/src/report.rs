@@ -1,0 +1,246 @@
+//! Report: turns findings into diagnostics (labels across files, notes, a suggested fix).
+//!
+//! Invariant: reads findings and source text only; the suggested code is generated with
+//! `quote` from the facade's real declarations and is never applied here.
+
+use crate::analysis::findings::{Finding, FindingKind};
+use crate::diag::{Diagnostic, Level};
+use crate::hir::TypeRef;
+use crate::index::{strip_refs, DefId, DefKind, FnOwner, Index, Ty};
+use crate::rules::{Rule, RuleLevel};
+use crate::source::SourceDb;
+
+pub fn finding_diagnostic(db: &SourceDb, index: &Index, rule: &Rule, f: &Finding) -> Diagnostic {
+    let level = match rule.level {
+        RuleLevel::Warning => Level::Warning,
+        _ => Level::Error,
+    };
+    let facade = &f.facade_ty;
+    let message = format!(
+        "{} through a client that bypasses `{facade}`",
+        registration_noun(rule)
+    );
+    let primary = match f.kind {
+        FindingKind::Dropped => format!(
+            "returns a client built from the inner `{}`, dropping `{facade}`",
+            f.built_from
+        ),
+        FindingKind::Deref => format!(
+            "auto-deref through `impl Deref for {facade}` reaches the inner `{}`, dropping `{facade}`",
+            f.built_from
+        ),
+        FindingKind::FreshTracker => format!(
+            "re-wraps with a fresh `{}` instead of sharing this facade's tracker",
+            f.tracker_ty
+        ),
+        FindingKind::Foreign => format!(
+            "this `{}` comes from elsewhere, not from the `{facade}` the enclosing code holds",
+            f.built_from
+        ),
+    };
+    let mut d = Diagnostic::new(level, rule.id.clone(), message).with_primary(f.bypass, primary);
+    d.is_finding = true;
+    if let Some(created) = f.facade_created {
+        d = d.with_secondary(
+            created,
+            format!("`{facade}` created here; its tracker is `{}`", f.tracker_ty),
+        );
+    }
+    if let Some((span, owner)) = &f.obtained {
+        if *span != f.bypass {
+            d = d.with_secondary(
+                *span,
+                format!("`{owner}` obtains the bypassing client here"),
+            );
+        }
+    }
+    d = d.with_secondary(
+        f.registration,
+        format!(
+            "registered here, outside `{}`: it will never be removed with the facade's watches",
+            f.tracker_ty
+        ),
+    );
+    let holder = match f.kind {
+        FindingKind::Foreign => "chain the enclosing code holds",
+        _ => "chain before the bypass",
+    };
+    d = d
+        .with_note(format!("{holder}: {}", f.chain_before.join(" -> ")))
+        .with_note(format!(
+            "chain at registration: {}",
+            f.chain_after.join(" -> ")
+        ))
+        .with_note(format!("path: {}", f.flow.join(" -> ")));
+    if f.facade_is_entry {
+        d = d.with_note(format!(
+            "the `{facade}` comes from a caller outside the analysed code (analysed as an entry point)"
+        ));
+    }
+    if f.other_paths > 0 {
+        d = d.with_note(format!(
+            "{} more path{} this registration through the same bypass point",
+            f.other_paths,
+            if f.other_paths == 1 {
+                " reaches"
+            } else {
+                "s reach"
+            }
+        ));
+    }
+    let _ = db;
+    match suggestion(db, index, f) {
+        Some(code) => d.with_help(format!(
+            "re-wrap the result so that it shares this facade's tracker:\n    {code}"
+        )),
+        None => d.with_help(match f.kind {
+            FindingKind::Foreign => format!(
+                "obtain the client from the enclosing `{facade}` (or re-wrap it with the same `{}`)",
+                f.tracker_ty
+            ),
+            FindingKind::Deref => format!(
+                "override this method on `{facade}` and re-wrap its result so that it shares the tracker"
+            ),
+            _ => format!(
+                "re-wrap the result in a `{facade}` that shares this facade's `{}`",
+                f.tracker_ty
+            ),
+        }),
+    }
+}
+
+fn registration_noun(rule: &Rule) -> &'static str {
+    if rule
+        .registrations
+        .iter()
+        .any(|r| r.method.contains("watch"))
+    {
+        "watch registered"
+    } else {
+        "registration made"
+    }
+}
+
+/// `Facade::ctor(<bypass expression>, Arc::clone(&self.tracker))` when the facade has a
+/// constructor taking an inner client and its tracker; a struct literal when its only fields
+/// are those two.
+fn suggestion(db: &SourceDb, index: &Index, f: &Finding) -> Option<String> {
+    if !matches!(f.kind, FindingKind::Dropped | FindingKind::FreshTracker) {
+        return None;
+    }
+    let facade = f.facade_def?;
+    let body = f.bypass_body?;
+    let crate::analysis::objects::BodyId::Fn(bypass_fn) = body else {
+        return None;
+    };
+    // Only inside the facade's own method can `self.<tracker>` be named.
+    match index.fn_info(bypass_fn).owner {
+        FnOwner::Impl {
+            self_def: Some(d), ..
+        } if d == facade => {}
+        _ => return None,
+    }
+    let text = db.get(f.bypass.file).text.get(f.bypass.range())?;
+    let expr: syn::Expr = syn::parse_str(text).ok()?;
+    let module = index.def(facade).module;
+    let fields = index.fields(facade);
+    let tracker_field = fields.iter().find(|fd| {
+        let t = index.resolve_type(module, &fd.ty, Some(facade), &[]);
+        type_name(index, &t).is_some_and(|n| n == f.tracker_ty)
+    })?;
+    let tracker_ident = syn::parse_str::<syn::Ident>(&tracker_field.name).ok()?;
+    let is_arc = matches!(strip_refs(&tracker_field.ty), TypeRef::Path(p) if p.last() == "Arc" || p.last() == "Rc");
+    let tracker_expr = if is_arc {
+        quote::quote!(std::sync::Arc::clone(&self.#tracker_ident))
+    } else {
+        quote::quote!(self.#tracker_ident.clone())
+    };
+    let facade_ident = syn::parse_str::<syn::Ident>(&index.def(facade).name).ok()?;
+    let built = match constructor(index, facade, &f.tracker_ty) {
+        Some((ctor, tracker_first)) => {
+            let ctor = syn::parse_str::<syn::Ident>(&ctor).ok()?;
+            if tracker_first {
+                quote::quote!(#facade_ident::#ctor(#tracker_expr, #expr))
+            } else {
+                quote::quote!(#facade_ident::#ctor(#expr, #tracker_expr))
+            }
+        }
+        None if fields.len() == 2 => {
+            let client_field = fields.iter().find(|fd| fd.name != tracker_field.name)?;
+            let client_ident = syn::parse_str::<syn::Ident>(&client_field.name).ok()?;
+            quote::quote!(#facade_ident { #client_ident: #expr, #tracker_ident: #tracker_expr })
+        }
+        None => return None,
+    };
+    let returns_arc = matches!(strip_refs(&index.fn_info(bypass_fn).def.ret), TypeRef::Path(p) if p.last() == "Arc");
+    let code = if returns_arc {
+        quote::quote!(std::sync::Arc::new(#built))
+    } else {
+        built
+    };
+    Some(tidy(&code.to_string()))
+}
+
+/// `quote` prints tokens with spaces everywhere; close them up the way rustfmt would.
+fn tidy(s: &str) -> String {
+    let mut out = s.to_string();
+    for (from, to) in [
+        (" :: ", "::"),
+        (" : ", ": "),
+        (" (", "("),
+        ("( ", "("),
+        (" )", ")"),
+        (" ,", ","),
+        ("& ", "&"),
+        (" . ", "."),
+        ("! (", "!("),
+    ] {
+        out = out.replace(from, to);
+    }
+    out
+}
+
+fn type_name(index: &Index, t: &Ty) -> Option<String> {
+    match t {
+        Ty::Adt(d) => Some(index.def(*d).name.clone()),
+        Ty::External(_, args) => args.iter().find_map(|a| type_name(index, a)),
+        _ => None,
+    }
+}
+
+/// An associated function of the facade taking (client, tracker) or (tracker, client).
+fn constructor(index: &Index, facade: DefId, tracker_ty: &str) -> Option<(String, bool)> {
+    let impls = index.impls_of.get(&facade)?;
+    for &i in impls {
+        let imp = &index.impls[i];
+        if imp.trait_def.is_some() || imp.trait_path.is_some() {
+            continue;
+        }
+        for &m in &imp.methods {
+            let info = index.fn_info(m);
+            if info.def.has_self || info.def.params.len() != 2 {
+                continue;
+            }
+            let names: Vec<Option<String>> = info
+                .def
+                .params
+                .iter()
+                .map(|p| {
+                    type_name(
+                        index,
+                        &index.resolve_type(info.module, &p.ty, Some(facade), &info.generics),
+                    )
+                })
+                .collect();
+            let is_tracker = |n: &Option<String>| n.as_deref() == Some(tracker_ty);
+            if is_tracker(&names[1]) && !is_tracker(&names[0]) {
+                return Some((info.def.name.clone(), false));
+            }
+            if is_tracker(&names[0]) && !is_tracker(&names[1]) {
+                return Some((info.def.name.clone(), true));
+            }
+        }
+    }
+    let _ = DefKind::Static;
+    None
+}

@@ -1,0 +1,5 @@
+// A file with a syntax error: reported at its position, the other files still analysed.
+pub fn half_written(client: &str) -> usize {
+    let n = client.len(
+    n
+}
