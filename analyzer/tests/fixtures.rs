@@ -157,15 +157,13 @@ fn fixtures_compile_with_rustc() {
                 "allow",
                 "-o",
             ])
-            .arg(
-                target.join(format!(
+            .arg(target.join(format!(
                     "{}.rmeta",
                     dir.file_name()
                         .unwrap()
                         .to_string_lossy()
                         .replace(['.', '-'], "_")
-                )),
-            )
+                )))
             .arg(dir.join("src/lib.rs"))
             .output()
             .expect("rustc");

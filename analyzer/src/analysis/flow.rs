@@ -584,16 +584,7 @@ impl<'a> Flow<'a> {
                 if STORING_METHODS.contains(&method.as_str()) {
                     self.store_into_place(inst, body, recv_place.as_ref(), args);
                 }
-                if self.is_registration_name(method) {
-                    self.registrations
-                        .entry((*span, inst))
-                        .or_insert_with(|| RegistrationSite {
-                            instance: inst,
-                            span: *span,
-                            receiver: *recv,
-                            method: method.clone(),
-                        });
-                }
+                self.note_registration(inst, *span, *recv, method);
             }
             Inst::CallValue {
                 dst, callee, args, ..
@@ -656,6 +647,20 @@ impl<'a> Flow<'a> {
                 );
                 self.put(inst, *dst, vec![Value { obj: o, tag: None }]);
             }
+        }
+    }
+
+    /// Keeps a call whose method name a registration pattern names, for the finding pass.
+    fn note_registration(&mut self, inst: Instance, span: Span, receiver: Local, method: &str) {
+        if self.is_registration_name(method) {
+            self.registrations
+                .entry((span, inst))
+                .or_insert_with(|| RegistrationSite {
+                    instance: inst,
+                    span,
+                    receiver,
+                    method: method.to_string(),
+                });
         }
     }
 
@@ -1273,16 +1278,7 @@ impl<'a> Flow<'a> {
                         }
                     }
                 }
-                if self.is_registration_name(name) {
-                    self.registrations
-                        .entry((span, inst))
-                        .or_insert_with(|| RegistrationSite {
-                            instance: inst,
-                            span,
-                            receiver: *first,
-                            method: name.to_string(),
-                        });
-                }
+                self.note_registration(inst, span, *first, name);
             } else {
                 out.extend(self.call_fn(inst, f, None, args, span));
             }
