@@ -7,7 +7,8 @@
 
 use super::flow::{Flow, Instance};
 use super::objects::*;
-use crate::index::{DefId, DefKind, FnOwner, Ty};
+use crate::hir::{Inst, Local};
+use crate::index::{DefId, FnOwner, Ty};
 use crate::source::Span;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -274,9 +275,7 @@ fn check(flow: &Flow, inst: Instance, registration: Span, client: Value) -> Opti
         if let Some(b) = tag.obtained_in {
             hops.push(body_name(flow, b));
         }
-        if let Some(b) = body_of_span(flow, tag.bypass) {
-            hops.push(body_name(flow, b));
-        }
+        hops.push(body_name(flow, tag.bypass_in));
         hops.push(body_name(flow, inst.body));
         hops.dedup();
         return Some(Finding {
@@ -294,7 +293,7 @@ fn check(flow: &Flow, inst: Instance, registration: Span, client: Value) -> Opti
             other_paths: 0,
             facade_is_entry: !matches!(flow.kind_of(facade_obj), ObjKind::Alloc { .. }),
             facade_def: Some(facade_ty),
-            bypass_body: body_of_span(flow, tag.bypass),
+            bypass_body: Some(tag.bypass_in),
         });
     }
     foreign_client(flow, inst, registration, client, &after)
@@ -415,107 +414,63 @@ fn ancestry(flow: &Flow, o: ObjId) -> Vec<ObjId> {
     out
 }
 
+/// Every call or path expression of every analysed instance, with the local holding its
+/// result: where values enter the code that uses them.
+fn result_sites<'f>(
+    flow: &'f Flow,
+    paths: bool,
+) -> impl Iterator<Item = (Instance, Span, Local)> + 'f {
+    flow.instances.iter().flat_map(move |(_, inst)| {
+        let insts = flow
+            .body(inst.body)
+            .map(|b| b.insts.as_slice())
+            .unwrap_or(&[]);
+        insts.iter().filter_map(move |ins| match ins {
+            Inst::CallPath { dst, span, .. } | Inst::CallMethod { dst, span, .. } => {
+                Some((*inst, *span, *dst))
+            }
+            Inst::PathValue { dst, span, .. } if paths => Some((*inst, *span, *dst)),
+            _ => None,
+        })
+    })
+}
+
 /// Where code running for `holder` obtains `client` (or what it was derived from) from a call
 /// or a path: in the holder's own methods first, the most original value first.
 fn obtaining_site(flow: &Flow, holder: ObjId, client: ObjId) -> Option<(Span, BodyId)> {
     let holder_ty = flow.ty_of(holder);
-    let mut best: Option<((bool, usize, Span), BodyId)> = None;
     let wanted = ancestry(flow, client);
-    for (_, inst) in flow.instances.iter() {
-        let in_holder = inst.ctx == Some(holder)
-            || inst.ctx.is_some_and(|c| flow.creators(c).contains(&holder));
-        if !in_holder {
-            continue;
-        }
-        let own_method = match inst.body {
-            BodyId::Fn(f) => {
-                matches!(flow.index.fn_info(f).owner, FnOwner::Impl { self_def, .. } if self_def == holder_ty)
-            }
-            BodyId::Static(_) => false,
-        };
-        let Some(body) = body_of(flow, inst.body) else {
-            continue;
-        };
-        for ins in &body.insts {
-            let (dst, span) = match ins {
-                crate::hir::Inst::CallPath { dst, span, .. }
-                | crate::hir::Inst::CallMethod { dst, span, .. }
-                | crate::hir::Inst::PathValue { dst, span, .. } => (*dst, *span),
-                _ => continue,
-            };
-            let vals = flow.peek_var(*inst, dst);
-            let Some(rank) = wanted.iter().position(|w| vals.iter().any(|v| v.obj == *w)) else {
-                continue;
-            };
-            let key = (!own_method, rank, span);
-            if best.as_ref().is_none_or(|b| key < b.0) {
-                best = Some((key, inst.body));
-            }
-        }
-    }
-    best.map(|((_, _, span), body)| (span, body))
-}
-
-fn body_of<'f>(flow: &Flow<'f>, b: BodyId) -> Option<&'f crate::hir::Body> {
-    match b {
-        BodyId::Fn(f) => flow.index.fn_info(f).def.body.as_ref(),
-        BodyId::Static(s) => flow.index.statics[s as usize].init.as_ref(),
-    }
-}
-
-/// The first place outside the facade's and clients' own impls where the facade appears as
-/// the result of a call or constructor: where the recipe created it.
-fn creation_site(flow: &Flow, facade: ObjId) -> Option<(Span, BodyId)> {
-    let mut best: Option<(bool, Span, BodyId)> = None;
-    for (_, inst) in flow.instances.iter() {
-        let Some(body) = body_of(flow, inst.body) else {
-            continue;
-        };
-        let in_client_impl = match inst.body {
-            BodyId::Fn(f) => match flow.index.fn_info(f).owner {
-                FnOwner::Impl {
-                    self_def: Some(d), ..
-                } => flow.model.is_client_type(d),
-                _ => false,
-            },
-            BodyId::Static(_) => false,
-        };
-        for ins in &body.insts {
-            let (dst, span) = match ins {
-                crate::hir::Inst::CallPath { dst, span, .. }
-                | crate::hir::Inst::CallMethod { dst, span, .. } => (*dst, *span),
-                _ => continue,
-            };
-            if flow.peek_var(*inst, dst).iter().any(|v| v.obj == facade) {
-                let candidate = (in_client_impl, span, inst.body);
-                if best.is_none_or(|b| (candidate.0, candidate.1) < (b.0, b.1)) {
-                    best = Some(candidate);
+    result_sites(flow, true)
+        .filter(|(inst, _, _)| {
+            inst.ctx == Some(holder) || inst.ctx.is_some_and(|c| flow.creators(c).contains(&holder))
+        })
+        .filter_map(|(inst, span, dst)| {
+            let vals = flow.peek_var(inst, dst);
+            let rank = wanted.iter().position(|w| vals.iter().any(|v| v.obj == *w))?;
+            let own_method = match inst.body {
+                BodyId::Fn(f) => {
+                    matches!(flow.index.fn_info(f).owner, FnOwner::Impl { self_def, .. } if self_def == holder_ty)
                 }
-            }
-        }
-    }
-    if let Some((_, span, body)) = best {
-        return Some((span, body));
-    }
-    match flow.kind_of(facade) {
-        ObjKind::Alloc { site, .. } => body_of_span(flow, *site).map(|b| (*site, b)),
-        _ => None,
-    }
+                BodyId::Static(_) => false,
+            };
+            Some(((!own_method, rank, span), inst.body))
+        })
+        .min()
+        .map(|((_, _, span), body)| (span, body))
 }
 
-fn body_of_span(flow: &Flow, span: Span) -> Option<BodyId> {
-    // The innermost function whose body contains the span: the one with the latest start.
-    let mut best: Option<(u32, BodyId)> = None;
-    for (i, f) in flow.index.fns.iter().enumerate() {
-        if f.file != span.file || f.def.body.is_none() {
-            continue;
-        }
-        let start = f.def.span.start;
-        if start <= span.start && best.is_none_or(|b| start > b.0) {
-            best = Some((start, BodyId::Fn(i as u32)));
-        }
-    }
-    best.map(|b| b.1)
+/// Where the facade first appears as the result of a call, preferring code outside the
+/// clients' own impls: where the recipe created it. Else its constructor's literal.
+fn creation_site(flow: &Flow, facade: ObjId) -> Option<(Span, BodyId)> {
+    let found = result_sites(flow, false)
+        .filter(|(inst, _, dst)| flow.peek_var(*inst, *dst).iter().any(|v| v.obj == facade))
+        .map(|(inst, span, _)| ((flow.in_client_machinery(inst), span), inst.body))
+        .min()
+        .map(|((_, span), body)| (span, body));
+    found.or_else(|| match flow.kind_of(facade) {
+        ObjKind::Alloc { site, body, .. } => Some((*site, *body)),
+        _ => None,
+    })
 }
 
 pub fn body_name(flow: &Flow, b: BodyId) -> String {
@@ -540,9 +495,4 @@ fn body_owner_name(flow: &Flow, b: BodyId) -> String {
         },
         BodyId::Static(_) => body_name(flow, b),
     }
-}
-
-#[allow(dead_code)]
-fn is_trait(flow: &Flow, d: DefId) -> bool {
-    matches!(flow.index.def(d).kind, DefKind::Trait { .. })
 }

@@ -369,7 +369,7 @@ impl<'a> Flow<'a> {
 
     // ---- bodies --------------------------------------------------------------------------
 
-    fn body(&self, b: BodyId) -> Option<&'a Body> {
+    pub fn body(&self, b: BodyId) -> Option<&'a Body> {
         match b {
             BodyId::Fn(f) => self.index.fn_info(f).def.body.as_ref(),
             BodyId::Static(s) => self.index.statics[s as usize].init.as_ref(),
@@ -626,8 +626,14 @@ impl<'a> Flow<'a> {
                                 out.extend(vals);
                             }
                             DefKind::Struct { .. } if self.model.relevant.contains(&d) => {
-                                let o =
-                                    self.new_obj(ObjKind::Alloc { site: *span, ty: d }, inst.ctx);
+                                let o = self.new_obj(
+                                    ObjKind::Alloc {
+                                        site: *span,
+                                        ty: d,
+                                        body: inst.body,
+                                    },
+                                    inst.ctx,
+                                );
                                 out.push(Value { obj: o, tag: None });
                             }
                             _ => {}
@@ -693,7 +699,14 @@ impl<'a> Flow<'a> {
         });
         match target {
             Some((d, true)) if self.model.relevant.contains(&d) => {
-                let o = self.new_obj(ObjKind::Alloc { site: span, ty: d }, inst.ctx);
+                let o = self.new_obj(
+                    ObjKind::Alloc {
+                        site: span,
+                        ty: d,
+                        body: inst.body,
+                    },
+                    inst.ctx,
+                );
                 for (name, l) in fields {
                     let v = self.vals(inst, *l);
                     if !v.is_empty() {
@@ -851,7 +864,7 @@ impl<'a> Flow<'a> {
 
     /// Whether the instance runs a method of a client type or a client trait's default body:
     /// the client machinery itself, never the code that obtains a client.
-    fn in_client_machinery(&self, inst: Instance) -> bool {
+    pub fn in_client_machinery(&self, inst: Instance) -> bool {
         let BodyId::Fn(f) = inst.body else {
             return false;
         };
@@ -903,6 +916,7 @@ impl<'a> Flow<'a> {
                 let tag = Tag {
                     facade: from.obj,
                     bypass: span,
+                    bypass_in: inst.body,
                     bypass_kind: kind,
                     built_from: result.obj,
                     obtained: outside.then_some(span),
@@ -918,6 +932,7 @@ impl<'a> Flow<'a> {
                     let tag = Tag {
                         facade: from.obj,
                         bypass: span,
+                        bypass_in: inst.body,
                         bypass_kind: kind,
                         built_from: if kind == StepKind::FieldRead {
                             result.obj
@@ -954,6 +969,7 @@ impl<'a> Flow<'a> {
         if inside {
             if tag.obtained.is_none() && built_from != tag.facade {
                 tag.bypass = span;
+                tag.bypass_in = inst.body;
                 tag.bypass_kind = kind;
                 tag.built_from = built_from;
             }
@@ -1202,7 +1218,14 @@ impl<'a> Flow<'a> {
                 Res::Def(d) => match self.index.def(d).kind.clone() {
                     DefKind::Fn(f) => out.extend(self.call_fn(inst, f, None, args, span)),
                     DefKind::Struct { .. } if self.model.relevant.contains(&d) => {
-                        let o = self.new_obj(ObjKind::Alloc { site: span, ty: d }, inst.ctx);
+                        let o = self.new_obj(
+                            ObjKind::Alloc {
+                                site: span,
+                                ty: d,
+                                body: inst.body,
+                            },
+                            inst.ctx,
+                        );
                         for (i, a) in args.iter().enumerate() {
                             let v = self.vals(inst, *a);
                             if !v.is_empty() {
@@ -1256,6 +1279,7 @@ impl<'a> Flow<'a> {
                 ObjKind::Alloc {
                     site: span,
                     ty: owner,
+                    body: inst.body,
                 },
                 inst.ctx,
             );

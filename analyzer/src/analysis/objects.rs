@@ -26,8 +26,8 @@ pub enum BodyId {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ObjKind {
-    /// A struct literal or tuple-struct constructor.
-    Alloc { site: Span, ty: DefId },
+    /// A struct literal or tuple-struct constructor, in body `body`.
+    Alloc { site: Span, ty: DefId, body: BodyId },
     /// A value of a declared type whose origin the analysis cannot see (entry-point
     /// parameters, fields of such values): materialized from the declaration.
     Sym {
@@ -93,6 +93,8 @@ pub struct Tag {
     pub facade: ObjId,
     /// Where the tracker was lost (refined to the outermost step inside the facade's impl).
     pub bypass: Span,
+    /// The body the bypass point lies in.
+    pub bypass_in: BodyId,
     pub bypass_kind: StepKind,
     /// The object the derived value was built from at the bypass point.
     pub built_from: ObjId,
