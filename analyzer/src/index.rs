@@ -497,6 +497,35 @@ impl Index {
             .collect()
     }
 
+    /// Every method a value of type `ty` can be the receiver of: its impls' methods and the
+    /// default bodies of the traits it implements that its impl does not override.
+    pub fn receiver_methods(&self, ty: DefId) -> Vec<FnId> {
+        let mut out = Vec::new();
+        for &i in self.impls_of.get(&ty).map(Vec::as_slice).unwrap_or(&[]) {
+            let imp = &self.impls[i];
+            out.extend(
+                imp.methods
+                    .iter()
+                    .copied()
+                    .filter(|m| self.fns[*m as usize].def.has_self),
+            );
+            let Some(t) = imp.trait_def else { continue };
+            if let DefKind::Trait { methods, .. } = &self.def(t).kind {
+                for &m in methods {
+                    let info = &self.fns[m as usize];
+                    let overridden = imp
+                        .methods
+                        .iter()
+                        .any(|o| self.fns[*o as usize].def.name == info.def.name);
+                    if info.def.has_self && info.def.body.is_some() && !overridden {
+                        out.push(m);
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The method `name` declared in trait `t` or its supertraits.
     pub fn trait_method(&self, t: DefId, name: &str, depth: usize) -> Vec<FnId> {
         let DefKind::Trait {

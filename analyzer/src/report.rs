@@ -125,7 +125,9 @@ fn registration_noun(rule: &Rule) -> &'static str {
 /// constructor taking an inner client and its tracker; a struct literal when its only fields
 /// are those two.
 fn suggestion(db: &SourceDb, index: &Index, f: &Finding) -> Option<String> {
-    if !matches!(f.kind, FindingKind::Dropped | FindingKind::FreshTracker) {
+    let rewrappable = matches!(f.kind, FindingKind::Dropped | FindingKind::FreshTracker)
+        && f.bypass_step == crate::analysis::objects::StepKind::Call;
+    if !rewrappable {
         return None;
     }
     let facade = f.facade_def?;

@@ -54,6 +54,8 @@ pub struct Finding {
     /// Facade object and the bypass function, for fix suggestions.
     pub facade_def: Option<DefId>,
     pub bypass_body: Option<BodyId>,
+    /// How the bypass point derived the client (a call result can be re-wrapped in place).
+    pub bypass_step: StepKind,
 }
 
 pub fn collect(flow: &Flow) -> Vec<Finding> {
@@ -246,16 +248,83 @@ fn innermost_adt(t: &Ty) -> Option<DefId> {
     }
 }
 
+/// The trackers of `o` itself, when it is a facade.
+fn own_trackers(flow: &Flow, o: ObjId) -> BTreeSet<TrackerId> {
+    let mut out = BTreeSet::new();
+    let Some(fields) = flow.ty_of(o).and_then(|ty| flow.model.facades.get(&ty)) else {
+        return out;
+    };
+    for f in fields {
+        out.extend(
+            flow.peek_field(o, f)
+                .into_iter()
+                .map(|v| TrackerId::Obj(v.obj)),
+        );
+    }
+    if out.is_empty() {
+        out.insert(TrackerId::Unseen(o));
+    }
+    out
+}
+
+/// A tagged value on one of the client's wrapper paths whose facade's trackers appear
+/// neither above it on that path nor in its own chain: the tracker was lost there. A wrapper
+/// around a lost client does not hide the loss (a namespace facade re-rooted on the raw
+/// client the removal facade handed out); the deepest loss is the root cause.
+fn lost_on_path(flow: &Flow, client: Value) -> Option<(Value, Vec<ObjId>)> {
+    let mut todo = vec![(client, Vec::<ObjId>::new(), BTreeSet::<TrackerId>::new())];
+    let mut seen = BTreeSet::new();
+    let mut deepest: Option<(Value, Vec<ObjId>)> = None;
+    while !todo.is_empty() {
+        let (v, path, above) = todo.remove(0);
+        if !seen.insert(v) || path.len() > 8 {
+            continue;
+        }
+        if let Some(t) = v.tag {
+            let before = trackers(flow, flow.tags.get(t).facade);
+            let mut kept = above.clone();
+            kept.extend(trackers(flow, v.obj));
+            let deeper = deepest.as_ref().is_none_or(|d| path.len() > d.1.len());
+            if !before.is_empty() && before.is_disjoint(&kept) && deeper {
+                deepest = Some((v, path.clone()));
+            }
+        }
+        let mut below = above.clone();
+        below.extend(own_trackers(flow, v.obj).into_iter().filter(|_| {
+            flow.ty_of(v.obj)
+                .is_some_and(|t| flow.model.facades.contains_key(&t))
+        }));
+        let mut next_path = path.clone();
+        next_path.push(v.obj);
+        for inner in inner_client_values(flow, v.obj) {
+            todo.push((inner, next_path.clone(), below.clone()));
+        }
+    }
+    deepest
+}
+
+fn inner_client_values(flow: &Flow, o: ObjId) -> Vec<Value> {
+    let Some(ty) = flow.ty_of(o) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Value> = flow
+        .index
+        .fields(ty)
+        .iter()
+        .flat_map(|f| flow.peek_field(o, &f.name))
+        .filter(|v| flow.is_client(v.obj))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 fn check(flow: &Flow, inst: Instance, registration: Span, client: Value) -> Option<Finding> {
     let after = trackers(flow, client.obj);
-    if let Some(t) = client.tag {
-        let tag = flow.tags.get(t).clone();
-        let before = trackers(flow, tag.facade);
+    if let Some((lost, path)) = lost_on_path(flow, client) {
+        let tag = flow.tags.get(lost.tag?).clone();
         let (facade_obj, facade_ty) = first_facade(flow, tag.facade)?;
-        if before.is_empty() || !before.is_disjoint(&after) {
-            return None;
-        }
-        let fresh = first_facade(flow, client.obj).is_some_and(|(_, ty)| ty == facade_ty);
+        let fresh = first_facade(flow, lost.obj).is_some_and(|(_, ty)| ty == facade_ty);
         let kind = if fresh {
             FindingKind::FreshTracker
         } else if tag.bypass_kind == StepKind::Deref {
@@ -288,12 +357,17 @@ fn check(flow: &Flow, inst: Instance, registration: Span, client: Value) -> Opti
             tracker_ty: tracker_type_name(flow, facade_ty),
             built_from: obj_name(flow, tag.built_from),
             chain_before: chain_names(flow, tag.facade),
-            chain_after: chain_names(flow, client.obj),
+            chain_after: path
+                .iter()
+                .map(|o| obj_name(flow, *o))
+                .chain(chain_names(flow, lost.obj))
+                .collect(),
             flow: hops,
             other_paths: 0,
             facade_is_entry: !matches!(flow.kind_of(facade_obj), ObjKind::Alloc { .. }),
             facade_def: Some(facade_ty),
             bypass_body: Some(tag.bypass_in),
+            bypass_step: tag.bypass_kind,
         });
     }
     foreign_client(flow, inst, registration, client, &after)
@@ -365,6 +439,7 @@ fn foreign_client(
             facade_is_entry: !matches!(flow.kind_of(facade.0), ObjKind::Alloc { .. }),
             facade_def: None,
             bypass_body: Some(obtained_body),
+            bypass_step: StepKind::Call,
         });
     }
     None

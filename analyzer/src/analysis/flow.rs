@@ -172,6 +172,8 @@ pub struct Flow<'a> {
     /// Cache of path resolutions per (body, path).
     path_cache: HashMap<(BodyId, PathRef), Vec<Res>>,
     pub steps: u64,
+    /// Objects built in the workspace whose methods still have to be seeded as entry points.
+    new_receivers: Vec<ObjId>,
 }
 
 impl<'a> Flow<'a> {
@@ -193,6 +195,7 @@ impl<'a> Flow<'a> {
             registrations: BTreeMap::new(),
             path_cache: HashMap::new(),
             steps: 0,
+            new_receivers: Vec::new(),
         }
     }
 
@@ -234,7 +237,13 @@ impl<'a> Flow<'a> {
             }
             None => Vec::new(),
         };
-        self.objs.intern(Obj { kind, heap_ctx }).0
+        let (id, fresh) = self.objs.intern(Obj { kind, heap_ctx });
+        // Recipes and builders (not clients: their API is where latent bypasses live, and
+        // only the calls the workspace makes on them count).
+        if fresh && matches!(self.kind_of(id), ObjKind::Alloc { .. }) && !self.is_client(id) {
+            self.new_receivers.push(id);
+        }
+        id
     }
 
     /// Objects that may have created `o` (its heap context's first kind).
@@ -417,7 +426,18 @@ impl<'a> Flow<'a> {
         for f in 0..self.index.fns.len() as FnId {
             self.seed_entry(f);
         }
-        while let Some(i) = self.queue.pop_front() {
+        loop {
+            // Code outside the workspace may call any method on a recipe or builder the
+            // workspace built: each is a receiver of every method of its type.
+            for o in std::mem::take(&mut self.new_receivers) {
+                self.seed_receiver(o);
+            }
+            let Some(i) = self.queue.pop_front() else {
+                if self.new_receivers.is_empty() {
+                    break;
+                }
+                continue;
+            };
             self.queued.remove(&i);
             self.current = i;
             let inst = *self.instances.get(i);
@@ -456,6 +476,21 @@ impl<'a> Flow<'a> {
             }
         }
         self.seed_params(f, inst);
+    }
+
+    fn seed_receiver(&mut self, o: ObjId) {
+        let Some(ty) = self.ty_of(o) else { return };
+        for f in self.index.receiver_methods(ty) {
+            let Some(body) = self.index.fn_info(f).def.body.as_ref() else {
+                continue;
+            };
+            let inst = self.instance(BodyId::Fn(f), Some(o));
+            if let Some(sl) = body.self_local {
+                let n = self.var(inst, sl);
+                self.add(n, [Value { obj: o, tag: None }]);
+            }
+            self.seed_params(f, inst);
+        }
     }
 
     fn seed_params(&mut self, f: FnId, inst: Instance) {
@@ -1147,7 +1182,13 @@ impl<'a> Flow<'a> {
         if let (Some(r), Some(sl)) = (recv, body.self_local) {
             if info.def.has_self {
                 let n = self.var(callee, sl);
-                self.add(n, [r]);
+                self.add(
+                    n,
+                    [Value {
+                        obj: r.obj,
+                        tag: None,
+                    }],
+                );
             }
         }
         for (p, a) in info.def.params.iter().zip(args) {
