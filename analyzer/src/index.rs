@@ -140,6 +140,8 @@ pub struct Index {
     crate_roots: BTreeMap<String, DefId>,
     /// Methods of each type: inherent and trait impls.
     pub impls_of: HashMap<DefId, Vec<usize>>,
+    /// `impl<T: Bound> Trait for T`: the impl and the traits its parameter must implement.
+    pub blanket: Vec<(usize, Vec<DefId>)>,
 }
 
 impl Index {
@@ -153,6 +155,7 @@ impl Index {
                 scopes: HashMap::new(),
                 crate_roots: BTreeMap::new(),
                 impls_of: HashMap::new(),
+                blanket: Vec::new(),
             },
             uses: Vec::new(),
             raw_impls: Vec::new(),
@@ -464,13 +467,33 @@ impl Index {
         }
     }
 
+    /// The impls that apply to `ty`: its own, then blanket impls whose bounds it implements
+    /// directly.
+    pub fn impls_for(&self, ty: DefId) -> Vec<usize> {
+        let own: Vec<usize> = self.impls_of.get(&ty).cloned().unwrap_or_default();
+        let direct: Vec<DefId> = own
+            .iter()
+            .filter_map(|i| self.impls[*i].trait_def)
+            .collect();
+        let mut out = own;
+        for (i, bounds) in &self.blanket {
+            let already = out
+                .iter()
+                .any(|o| self.impls[*o].trait_def == self.impls[*i].trait_def);
+            if !already && bounds.iter().all(|b| direct.contains(b)) {
+                out.push(*i);
+            }
+        }
+        out
+    }
+
     /// Method candidates named `name` for a value of type `ty`: inherent first, then trait
     /// impls, then trait default bodies for traits the type implements.
     pub fn methods_of(&self, ty: DefId, name: &str) -> Vec<FnId> {
         let mut inherent = Vec::new();
         let mut from_traits = Vec::new();
         let mut implemented = Vec::new();
-        for &i in self.impls_of.get(&ty).map(Vec::as_slice).unwrap_or(&[]) {
+        for i in self.impls_for(ty) {
             let imp = &self.impls[i];
             let hit = imp
                 .methods
@@ -501,7 +524,7 @@ impl Index {
     /// default bodies of the traits it implements that its impl does not override.
     pub fn receiver_methods(&self, ty: DefId) -> Vec<FnId> {
         let mut out = Vec::new();
-        for &i in self.impls_of.get(&ty).map(Vec::as_slice).unwrap_or(&[]) {
+        for i in self.impls_for(ty) {
             let imp = &self.impls[i];
             out.extend(
                 imp.methods
@@ -559,11 +582,9 @@ impl Index {
     /// Traits a type implements (directly, by `impl Trait for Type`).
     pub fn traits_of(&self, ty: DefId) -> Vec<DefId> {
         let mut out: Vec<DefId> = self
-            .impls_of
-            .get(&ty)
+            .impls_for(ty)
             .into_iter()
-            .flatten()
-            .filter_map(|i| self.impls[*i].trait_def)
+            .filter_map(|i| self.impls[i].trait_def)
             .collect();
         out.sort();
         out.dedup();
@@ -620,6 +641,12 @@ impl Index {
                 self_def: Some(d), ..
             }
             | FnOwner::Trait(d) => Some(self.def(d).name.clone()),
+            // A blanket impl's method is named by its trait.
+            FnOwner::Impl {
+                self_def: None,
+                trait_def: Some(t),
+                ..
+            } => Some(self.def(t).name.clone()),
             _ => None,
         };
         match owner {
@@ -919,6 +946,29 @@ impl Builder<'_> {
         }
     }
 
+    /// The bounds of `T` when an impl is `impl<T: Bounds> Trait for T`.
+    fn blanket_bounds(&self, impl_id: usize) -> Option<Vec<DefId>> {
+        let imp = &self.index.impls[impl_id];
+        imp.trait_def?;
+        let TypeRef::Path(p) = strip_refs(&imp.self_ty) else {
+            return None;
+        };
+        let [name] = p.segments.as_slice() else {
+            return None;
+        };
+        let generic = imp.generics.iter().find(|g| &g.name == name)?;
+        let bounds: Vec<DefId> = generic
+            .bounds
+            .iter()
+            .flat_map(|b| self.index.resolve_path(imp.module, b, None))
+            .filter_map(|r| match r {
+                Res::Def(d) if matches!(self.index.def(d).kind, DefKind::Trait { .. }) => Some(d),
+                _ => None,
+            })
+            .collect();
+        (!bounds.is_empty()).then_some(bounds)
+    }
+
     fn finish_impls(&mut self) {
         let raw = std::mem::take(&mut self.raw_impls);
         for (module, kind, file) in raw {
@@ -995,6 +1045,8 @@ impl Builder<'_> {
             });
             if let Some(d) = self_def {
                 self.index.impls_of.entry(d).or_default().push(impl_id);
+            } else if let Some(bounds) = self.blanket_bounds(impl_id) {
+                self.index.blanket.push((impl_id, bounds));
             }
         }
         // Nested items inside method bodies.

@@ -907,12 +907,19 @@ impl<'a> Flow<'a> {
             FnOwner::Impl {
                 self_def: Some(d), ..
             } => self.model.is_client_type(d),
+            // A blanket impl of a client trait is client code for every type it covers.
+            FnOwner::Impl {
+                self_def: None,
+                trait_def: Some(t),
+                ..
+            } => self.model.client_traits.contains(&t),
             FnOwner::Trait(t) => self.model.client_traits.contains(&t),
             _ => false,
         }
     }
 
-    /// Whether the span lies in a method of the impl of `o`'s type.
+    /// Whether the instance runs code of `o`'s own type: a method of its impls, or a trait
+    /// default or blanket method running with `o` as the receiver.
     fn in_impl_of(&self, inst: Instance, o: ObjId) -> bool {
         let BodyId::Fn(f) = inst.body else {
             return false;
@@ -924,6 +931,7 @@ impl<'a> Flow<'a> {
                 },
                 Some(t),
             ) => *d == t,
+            (FnOwner::Impl { self_def: None, .. } | FnOwner::Trait(_), _) => inst.ctx == Some(o),
             _ => false,
         }
     }

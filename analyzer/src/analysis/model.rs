@@ -65,11 +65,15 @@ impl<'a> RuleModel<'a> {
             .iter()
             .flat_map(|p| matching(index, p, false))
             .collect();
-        for imp in &index.impls {
-            if let (Some(s), Some(t)) = (imp.self_def, imp.trait_def) {
-                if client_traits.contains(&t) {
-                    client_types.insert(s);
-                }
+        // Implementing a client trait (directly or through a blanket impl) makes a client.
+        for (i, d) in index.defs.iter().enumerate() {
+            if matches!(d.kind, DefKind::Struct { .. } | DefKind::Enum { .. })
+                && index
+                    .traits_of(i as DefId)
+                    .iter()
+                    .any(|t| client_traits.contains(t))
+            {
+                client_types.insert(i as DefId);
             }
         }
         let mut tracker_types = BTreeSet::new();
