@@ -95,8 +95,12 @@ pub enum Command {
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum MessageFormat {
+    /// rustc's human format (on stderr)
     Human,
+    /// one line per diagnostic (on stderr)
     Short,
+    /// cargo's JSON lines with rustc diagnostics (on stdout), for editors
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -158,6 +162,27 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     let result = match cli.message_format {
         MessageFormat::Human => render_human(&mut stderr, &output.db, &output.diagnostics),
         MessageFormat::Short => render_short(&mut stderr, &output.db, &output.diagnostics),
+        MessageFormat::Json => {
+            let owners = crate::render_json::Owners {
+                crates: &output.crates,
+                file_owner: &output.file_owner,
+            };
+            let docs = |code: &str| {
+                output
+                    .rules
+                    .iter()
+                    .find(|r| r.id == code)
+                    .map(|r| r.docs.clone())
+            };
+            let mut stdout = std::io::stdout().lock();
+            crate::render_json::render_json(
+                &mut stdout,
+                &output.db,
+                &owners,
+                &output.diagnostics,
+                &docs,
+            )
+        }
     };
     if let Err(e) = result {
         eprintln!("error: cannot write diagnostics: {e}");

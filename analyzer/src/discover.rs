@@ -16,6 +16,11 @@ pub struct CrateRoot {
     pub root: PathBuf,
     pub package: Option<String>,
     pub manifest: Option<PathBuf>,
+    /// Cargo's package id, for machine-readable output.
+    pub package_id: Option<String>,
+    /// The target's name as Cargo spells it, and its edition.
+    pub target_name: String,
+    pub edition: String,
     /// `lib`, `bin`, `test`, `example`, `bench`, or `file` for walked files.
     pub kind: String,
 }
@@ -145,6 +150,9 @@ fn cargo_project(manifest: &Path, selection: &TargetSelection, out: &mut Discove
                 name: target.name.replace('-', "_"),
                 root: target.src_path.clone().into_std_path_buf(),
                 package: Some(package.name.to_string()),
+                package_id: Some(package.id.repr.clone()),
+                target_name: target.name.clone(),
+                edition: target.edition.to_string(),
                 manifest: Some(package.manifest_path.clone().into_std_path_buf()),
                 kind: kind.to_string(),
             });

@@ -142,6 +142,10 @@ pub struct Index {
     pub impls_of: HashMap<DefId, Vec<usize>>,
     /// `impl<T: Bound> Trait for T`: the impl and the traits its parameter must implement.
     pub blanket: Vec<(usize, Vec<DefId>)>,
+    /// Variants of each enum.
+    variants_of: HashMap<DefId, Vec<DefId>>,
+    /// An enum's fields as one list, each named `Variant.field` (`Variant.0` for tuples).
+    enum_fields: HashMap<DefId, Vec<Field>>,
 }
 
 impl Index {
@@ -156,6 +160,8 @@ impl Index {
                 crate_roots: BTreeMap::new(),
                 impls_of: HashMap::new(),
                 blanket: Vec::new(),
+                variants_of: HashMap::new(),
+                enum_fields: HashMap::new(),
             },
             uses: Vec::new(),
             raw_impls: Vec::new(),
@@ -192,6 +198,7 @@ impl Index {
             }
             b.module_items(root, c.root, &[], &file_syntax.items);
         }
+        b.index_variants();
         b.resolve_uses();
         b.finish_impls();
         b.index
@@ -240,15 +247,16 @@ impl Index {
     }
 
     fn variant(&self, enum_def: DefId, name: &str) -> Option<DefId> {
-        self.defs
+        self.variants_of
+            .get(&enum_def)?
             .iter()
-            .enumerate()
-            .find_map(|(i, d)| match &d.kind {
-                DefKind::Variant { parent, .. } if *parent == enum_def && d.name == name => {
-                    Some(i as DefId)
-                }
-                _ => None,
-            })
+            .copied()
+            .find(|v| self.def(*v).name == name)
+    }
+
+    /// The name under which a variant's field is stored in an enum value.
+    pub fn variant_slot(&self, variant: DefId, field: &str) -> String {
+        format!("{}.{field}", self.def(variant).name)
     }
 
     fn parent_module(&self, module: DefId) -> Option<DefId> {
@@ -609,10 +617,11 @@ impl Index {
         })
     }
 
-    /// Fields of a struct (or struct-like variant).
+    /// Fields of a struct or variant; an enum's are all its variants' (`Variant.field`).
     pub fn fields(&self, def: DefId) -> &[Field] {
         match &self.def(def).kind {
             DefKind::Struct { fields, .. } | DefKind::Variant { fields, .. } => fields,
+            DefKind::Enum { .. } => self.enum_fields.get(&def).map(Vec::as_slice).unwrap_or(&[]),
             _ => &[],
         }
     }
@@ -942,6 +951,24 @@ impl Builder<'_> {
             }
             if !changed {
                 break;
+            }
+        }
+    }
+
+    fn index_variants(&mut self) {
+        for (i, d) in self.index.defs.iter().enumerate() {
+            if let DefKind::Variant { parent, fields } = &d.kind {
+                self.index
+                    .variants_of
+                    .entry(*parent)
+                    .or_default()
+                    .push(i as DefId);
+                let slots = self.index.enum_fields.entry(*parent).or_default();
+                slots.extend(fields.iter().map(|f| Field {
+                    name: format!("{}.{}", d.name, f.name),
+                    ty: f.ty.clone(),
+                    span: f.span,
+                }));
             }
         }
     }

@@ -15,6 +15,7 @@ pub mod load;
 pub mod lower;
 pub mod parse;
 pub mod pipeline;
+pub mod render_json;
 pub mod report;
 pub mod rules;
 pub mod source;

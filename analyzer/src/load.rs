@@ -16,6 +16,9 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug)]
 pub struct LoadedCrate {
     pub name: String,
+    pub package_id: Option<String>,
+    pub target_name: String,
+    pub edition: String,
     pub root: FileId,
     pub kind: String,
     pub package: Option<String>,
@@ -34,6 +37,29 @@ pub struct Loaded {
     pub mod_links: ModLinks,
     pub diagnostics: Vec<Diagnostic>,
     pub bytes: usize,
+}
+
+impl Loaded {
+    /// The crate whose module tree holds each file (the first, when several share a file).
+    pub fn file_owners(&self) -> Vec<Option<usize>> {
+        let mut owner = vec![None; self.db.len()];
+        for (c, krate) in self.crates.iter().enumerate() {
+            let mut todo = vec![krate.root];
+            while let Some(f) = todo.pop() {
+                if owner[f].is_some() {
+                    continue;
+                }
+                owner[f] = Some(c);
+                todo.extend(
+                    self.mod_links
+                        .iter()
+                        .filter(|((parent, _), _)| *parent == f)
+                        .map(|(_, child)| *child),
+                );
+            }
+        }
+        owner
+    }
 }
 
 struct Loader<'p> {
@@ -106,6 +132,9 @@ pub fn load(discovery: Discovery, pool: &rayon::ThreadPool, cwd: &Path) -> Loade
                 .map(|s| s.to_string_lossy().replace('-', "_"))
                 .unwrap_or_default();
             crates.push(LoadedCrate {
+                package_id: None,
+                target_name: stem.clone(),
+                edition: "2021".into(),
                 name: stem,
                 root: id,
                 kind: "file".into(),
@@ -127,6 +156,9 @@ pub fn load(discovery: Discovery, pool: &rayon::ThreadPool, cwd: &Path) -> Loade
 fn loaded_crate(root: &CrateRoot, id: FileId) -> LoadedCrate {
     LoadedCrate {
         name: root.name.clone(),
+        package_id: root.package_id.clone(),
+        target_name: root.target_name.clone(),
+        edition: root.edition.clone(),
         root: id,
         kind: root.kind.clone(),
         package: root.package.clone(),

@@ -35,6 +35,9 @@ pub struct Stats {
 
 pub struct RunOutput {
     pub db: SourceDb,
+    pub crates: Vec<crate::load::LoadedCrate>,
+    /// The crate each file belongs to (by `FileId`; rule files have none).
+    pub file_owner: Vec<Option<usize>>,
     pub diagnostics: Vec<Diagnostic>,
     pub rules: Vec<Rule>,
     pub stats: Stats,
@@ -60,6 +63,8 @@ pub fn run(opts: &RunOptions) -> RunOutput {
         Err(e) => {
             return RunOutput {
                 db: SourceDb::default(),
+                crates: Vec::new(),
+                file_owner: Vec::new(),
                 diagnostics: vec![Diagnostic::error(
                     "internal-error",
                     format!("cannot start threads: {e}"),
@@ -78,6 +83,8 @@ pub fn run(opts: &RunOptions) -> RunOutput {
     lap(&mut stats, "discover");
     let loaded = load(discovery, &pool, &opts.cwd);
     lap(&mut stats, "parse");
+    let file_owner = loaded.file_owners();
+    let crates = loaded.crates.clone();
     let mut db = loaded.db;
     let mut diagnostics = loaded.diagnostics;
     stats.files = db.len();
@@ -116,6 +123,8 @@ pub fn run(opts: &RunOptions) -> RunOutput {
     diagnostics.dedup();
     RunOutput {
         db,
+        crates,
+        file_owner,
         diagnostics,
         rules,
         stats,

@@ -72,6 +72,17 @@ pub fn finding_diagnostic(db: &SourceDb, index: &Index, rule: &Rule, f: &Finding
             f.chain_after.join(" -> ")
         ))
         .with_note(format!("path: {}", f.flow.join(" -> ")));
+    let unseen: Vec<&String> = f
+        .chain_before
+        .iter()
+        .chain(&f.chain_after)
+        .filter(|n| n.starts_with("dyn "))
+        .collect();
+    if let Some(name) = unseen.first() {
+        d = d.with_note(format!(
+            "`{name}` stands for a client whose concrete type comes from outside the analysed code"
+        ));
+    }
     if f.facade_is_entry {
         d = d.with_note(format!(
             "the `{facade}` comes from a caller outside the analysed code (analysed as an entry point)"

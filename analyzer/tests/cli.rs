@@ -146,3 +146,78 @@ fn explain_prints_the_rule_docs_and_list_rules_lists_them() {
     );
     assert_eq!(root_run(&["--explain", "no-such-rule"]).code, 2);
 }
+
+#[test]
+fn json_lines_carry_cargo_envelope_and_rustc_diagnostic_fields() {
+    let run = root_run(&["fixtures/curator-5.6.0", "--message-format", "json"]);
+    assert_eq!(run.code, 1);
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+        .collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "one finding and the closing line:\n{}",
+        run.stdout
+    );
+    let msg = &lines[0];
+    assert_eq!(msg["reason"], "compiler-message");
+    assert!(msg["package_id"]
+        .as_str()
+        .unwrap()
+        .contains("fixture-curator-5-6-0"));
+    assert!(msg["manifest_path"]
+        .as_str()
+        .unwrap()
+        .ends_with("fixtures/curator-5.6.0/Cargo.toml"));
+    assert_eq!(msg["target"]["kind"][0], "lib");
+    let m = &msg["message"];
+    assert_eq!(m["level"], "error");
+    assert_eq!(m["code"]["code"], "watcher-removal-bypass");
+    assert!(m["code"]["explanation"]
+        .as_str()
+        .unwrap()
+        .contains("## Why is this bad?"));
+    let spans = m["spans"].as_array().unwrap();
+    assert_eq!(spans.len(), 4);
+    let primary: Vec<_> = spans.iter().filter(|s| s["is_primary"] == true).collect();
+    assert_eq!(primary.len(), 1);
+    let p = primary[0];
+    assert_eq!(
+        p["file_name"],
+        "fixtures/curator-5.6.0/src/imps/watcher_removal_facade.rs"
+    );
+    assert_eq!(
+        (p["line_start"].as_u64(), p["column_start"].as_u64()),
+        (Some(37), Some(9))
+    );
+    assert_eq!(
+        (p["line_end"].as_u64(), p["column_end"].as_u64()),
+        (Some(37), Some(40))
+    );
+    let source =
+        std::fs::read_to_string(workspace_root().join(p["file_name"].as_str().unwrap())).unwrap();
+    let (start, end) = (
+        p["byte_start"].as_u64().unwrap() as usize,
+        p["byte_end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&source[start..end], "self.client.using_namespace(ns)");
+    assert_eq!(p["text"][0]["highlight_start"], 9);
+    let children = m["children"].as_array().unwrap();
+    assert!(children.iter().any(|c| c["level"] == "note"
+        && c["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("chain before the bypass:")));
+    assert!(children.iter().any(|c| c["level"] == "help"));
+    assert!(m["rendered"]
+        .as_str()
+        .unwrap()
+        .starts_with("error[watcher-removal-bypass]"));
+    assert_eq!(
+        lines[1],
+        serde_json::json!({"reason": "build-finished", "success": false})
+    );
+}

@@ -324,7 +324,18 @@ fn check(flow: &Flow, inst: Instance, registration: Span, client: Value) -> Opti
     if let Some((lost, path)) = lost_on_path(flow, client) {
         let tag = flow.tags.get(lost.tag?).clone();
         let (facade_obj, facade_ty) = first_facade(flow, tag.facade)?;
-        let fresh = first_facade(flow, lost.obj).is_some_and(|(_, ty)| ty == facade_ty);
+        let before = trackers(flow, tag.facade);
+        // A facade of the same type but with other trackers above the loss: a re-wrap that
+        // made a fresh tracker. Its construction inside the facade's impl is the bypass point.
+        let rewrap = std::iter::once(client.obj)
+            .chain(path.iter().copied())
+            .chain(std::iter::once(lost.obj))
+            .find(|o| {
+                flow.ty_of(*o) == Some(facade_ty) && own_trackers(flow, *o).is_disjoint(&before)
+            });
+        let rewrap_site = rewrap.and_then(|o| construction_in_impl(flow, o, facade_ty));
+        let fresh = rewrap.is_some();
+        let (bypass, bypass_in) = rewrap_site.unwrap_or((tag.bypass, tag.bypass_in));
         let kind = if fresh {
             FindingKind::FreshTracker
         } else if tag.bypass_kind == StepKind::Deref {
@@ -344,12 +355,12 @@ fn check(flow: &Flow, inst: Instance, registration: Span, client: Value) -> Opti
         if let Some(b) = tag.obtained_in {
             hops.push(body_name(flow, b));
         }
-        hops.push(body_name(flow, tag.bypass_in));
+        hops.push(body_name(flow, bypass_in));
         hops.push(body_name(flow, inst.body));
         hops.dedup();
         return Some(Finding {
             kind,
-            bypass: tag.bypass,
+            bypass,
             registration,
             facade_created: created.map(|c| c.0),
             obtained,
@@ -366,7 +377,7 @@ fn check(flow: &Flow, inst: Instance, registration: Span, client: Value) -> Opti
             other_paths: 0,
             facade_is_entry: !matches!(flow.kind_of(facade_obj), ObjKind::Alloc { .. }),
             facade_def: Some(facade_ty),
-            bypass_body: Some(tag.bypass_in),
+            bypass_body: Some(bypass_in),
             bypass_step: tag.bypass_kind,
         });
     }
@@ -392,8 +403,10 @@ fn foreign_client(
         todo.extend(flow.creators(o));
     }
     // Only a client whose source the analysis saw (a constructor, a static) can be called
-    // foreign: an entry point's parameters may well be the facade's own inner client.
-    if !known_origin(flow, client.obj, 0) {
+    // foreign: an entry point's parameters may well be the facade's own inner client. A client
+    // with a tracker of its own is not reported here: objects merged by the bounded contexts
+    // could make one recipe's facade look like another's.
+    if !known_origin(flow, client.obj, 0) || !after.is_empty() {
         return None;
     }
     let client_chain = chain_objects(flow, client.obj);
@@ -508,6 +521,21 @@ fn result_sites<'f>(
             _ => None,
         })
     })
+}
+
+/// Where a method of the facade's own type builds `o` (a call whose result holds it).
+fn construction_in_impl(flow: &Flow, o: ObjId, facade_ty: DefId) -> Option<(Span, BodyId)> {
+    result_sites(flow, false)
+        .filter(|(inst, _, _)| match inst.body {
+            BodyId::Fn(f) => matches!(
+                flow.index.fn_info(f).owner,
+                FnOwner::Impl { self_def: Some(d), .. } if d == facade_ty
+            ),
+            BodyId::Static(_) => false,
+        })
+        .filter(|(inst, _, dst)| flow.peek_var(*inst, *dst).iter().any(|v| v.obj == o))
+        .map(|(inst, span, _)| (span, inst.body))
+        .min()
 }
 
 /// Where code running for `holder` obtains `client` (or what it was derived from) from a call

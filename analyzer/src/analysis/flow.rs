@@ -576,13 +576,25 @@ impl<'a> Flow<'a> {
                 field,
                 span,
             } => {
-                let is_struct = self.resolve(inst.body, path).iter().any(|r| {
-                    matches!(r, Res::Def(d) if matches!(self.index.def(*d).kind, DefKind::Struct { .. }))
-                });
-                let out = if is_struct {
-                    self.read_field(inst, *base, field, *span)
-                } else {
-                    self.vals(inst, *base)
+                let target = self
+                    .resolve(inst.body, path)
+                    .into_iter()
+                    .find_map(|r| match r {
+                        Res::Def(d) => match self.index.def(d).kind {
+                            DefKind::Struct { .. } => Some((d, None)),
+                            DefKind::Variant { parent, .. } => Some((parent, Some(d))),
+                            _ => None,
+                        },
+                        _ => None,
+                    });
+                let out = match target {
+                    Some((_, None)) => self.read_field(inst, *base, field, *span),
+                    Some((enum_def, Some(variant))) if self.model.relevant.contains(&enum_def) => {
+                        let slot = self.index.variant_slot(variant, field);
+                        self.read_field(inst, *base, &slot, *span)
+                    }
+                    // `Some(x)`, `Ok(x)` and enums that hold no client: the value itself.
+                    _ => self.vals(inst, *base),
                 };
                 self.put(inst, *dst, out);
             }
@@ -770,14 +782,60 @@ impl<'a> Flow<'a> {
                 }
                 self.put(inst, dst, vec![Value { obj: o, tag: None }]);
             }
-            Some((_, false)) => {
-                // Enum variants are transparent: the value is what the variant carries.
-                for (_, l) in fields {
-                    let v = self.vals(inst, *l);
-                    self.put(inst, dst, v);
-                }
+            Some((variant, false)) => {
+                let DefKind::Variant { parent, .. } = self.index.def(variant).kind else {
+                    return;
+                };
+                let slots: Vec<(String, Local)> = fields
+                    .iter()
+                    .map(|(name, l)| (self.index.variant_slot(variant, name), *l))
+                    .collect();
+                self.alloc_enum(inst, dst, parent, span, &slots);
             }
             _ => {}
+        }
+    }
+
+    /// A value of a user enum that can hold clients: an object whose fields are named
+    /// `Variant.field`, so that matching on it reads what that variant carries.
+    fn enum_value(
+        &mut self,
+        inst: Instance,
+        enum_def: DefId,
+        span: Span,
+        slots: &[(String, Local)],
+    ) -> Option<Value> {
+        if !self.model.relevant.contains(&enum_def) {
+            return None;
+        }
+        let o = self.new_obj(
+            ObjKind::Alloc {
+                site: span,
+                ty: enum_def,
+                body: inst.body,
+            },
+            inst.ctx,
+        );
+        for (name, l) in slots {
+            let v = self.vals(inst, *l);
+            if !v.is_empty() {
+                let n = self.field_node(o, name);
+                self.add(n, v);
+            }
+        }
+        Some(Value { obj: o, tag: None })
+    }
+
+    fn alloc_enum(
+        &mut self,
+        inst: Instance,
+        dst: Local,
+        enum_def: DefId,
+        span: Span,
+        slots: &[(String, Local)],
+    ) {
+        if let Some(v) = self.enum_value(inst, enum_def, span, slots) {
+            self.put(inst, dst, vec![v]);
         }
     }
 
@@ -1284,9 +1342,14 @@ impl<'a> Flow<'a> {
                         }
                         out.push(Value { obj: o, tag: None });
                     }
-                    DefKind::Variant { .. } => {
-                        for a in args {
-                            out.extend(self.vals(inst, *a));
+                    DefKind::Variant { parent, .. } => {
+                        let slots: Vec<(String, Local)> = args
+                            .iter()
+                            .enumerate()
+                            .map(|(i, l)| (self.index.variant_slot(d, &i.to_string()), *l))
+                            .collect();
+                        if let Some(v) = self.enum_value(inst, parent, span, &slots) {
+                            out.push(v);
                         }
                     }
                     _ => {}

@@ -123,21 +123,10 @@ impl<'a> RuleModel<'a> {
                 if relevant.contains(&i) {
                     continue;
                 }
-                let fields: Vec<_> = match &d.kind {
-                    DefKind::Struct { fields, .. } => fields.iter().collect(),
-                    DefKind::Enum { .. } => index
-                        .defs
-                        .iter()
-                        .filter_map(|v| match &v.kind {
-                            DefKind::Variant { parent, fields } if *parent == i => {
-                                Some(fields.iter())
-                            }
-                            _ => None,
-                        })
-                        .flatten()
-                        .collect(),
-                    _ => continue,
-                };
+                if !matches!(d.kind, DefKind::Struct { .. } | DefKind::Enum { .. }) {
+                    continue;
+                }
+                let fields = index.fields(i);
                 let generics = index.generics_of(i).to_vec();
                 let holds = fields.iter().any(|f| {
                     let t = index.resolve_type(d.module, &f.ty, Some(i), &generics);
