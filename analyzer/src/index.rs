@@ -120,8 +120,11 @@ pub struct StaticInfo {
 struct Scope {
     /// Items declared in the module and names imported explicitly.
     names: BTreeMap<String, Vec<Res>>,
-    /// Targets of glob imports, searched after `names`.
+    /// Targets of glob imports.
     globs: Vec<Res>,
+    /// What the glob imports bring in, searched after `names` (filled by `resolve_uses`, so
+    /// lookups never walk glob chains).
+    glob_names: BTreeMap<String, Vec<Res>>,
     parent: Option<DefId>,
     crate_root: DefId,
 }
@@ -217,33 +220,16 @@ impl Index {
     }
 
     /// Looks up one name in a module's scope (items and imports, then globs).
-    fn lookup_in(&self, module: DefId, name: &str, depth: usize) -> Vec<Res> {
+    fn lookup_in(&self, module: DefId, name: &str) -> Vec<Res> {
         let Some(scope) = self.scopes.get(&module) else {
             return Vec::new();
         };
-        if let Some(found) = scope.names.get(name) {
-            return found.clone();
-        }
-        if depth > 8 {
-            return Vec::new();
-        }
-        let mut out = Vec::new();
-        for g in &scope.globs {
-            match g {
-                Res::Def(m) if self.scopes.contains_key(m) => {
-                    out.extend(self.lookup_in(*m, name, depth + 1));
-                }
-                Res::Def(e) => {
-                    if let DefKind::Enum { .. } = self.def(*e).kind {
-                        out.extend(self.variant(*e, name).map(Res::Def));
-                    }
-                }
-                _ => {}
-            }
-        }
-        out.sort();
-        out.dedup();
-        out
+        scope
+            .names
+            .get(name)
+            .or_else(|| scope.glob_names.get(name))
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn variant(&self, enum_def: DefId, name: &str) -> Option<DefId> {
@@ -315,7 +301,7 @@ impl Index {
                             .collect();
                         vec![Res::Generic(bounds)]
                     } else {
-                        let found = self.lookup_in(module, name, 0);
+                        let found = self.lookup_in(module, name);
                         if !found.is_empty() {
                             found
                         } else if let Some(r) = self.crate_roots.get(name) {
@@ -340,7 +326,7 @@ impl Index {
                                 } else if seg == "self" {
                                     next.push(Res::Def(*d));
                                 } else {
-                                    next.extend(self.lookup_in(*d, seg, 0));
+                                    next.extend(self.lookup_in(*d, seg));
                                 }
                             }
                             DefKind::Enum { .. } => match self.variant(*d, seg) {
@@ -949,10 +935,57 @@ impl Builder<'_> {
                     }
                 }
             }
+            changed |= self.expand_globs();
             if !changed {
                 break;
             }
         }
+    }
+
+    /// Copies what each glob import names into the importing module's `glob_names`.
+    fn expand_globs(&mut self) -> bool {
+        let mut additions: Vec<(DefId, String, Res)> = Vec::new();
+        for (&module, scope) in &self.index.scopes {
+            for g in &scope.globs {
+                let Res::Def(target) = g else { continue };
+                if let Some(t) = self.index.scopes.get(target) {
+                    for (name, res) in t.names.iter().chain(&t.glob_names) {
+                        if scope.names.contains_key(name) {
+                            continue;
+                        }
+                        let known = scope.glob_names.get(name);
+                        for r in res {
+                            if !known.is_some_and(|k| k.contains(r)) {
+                                additions.push((module, name.clone(), r.clone()));
+                            }
+                        }
+                    }
+                } else if let Some(variants) = self.index.variants_of.get(target) {
+                    for &v in variants {
+                        let name = &self.index.def(v).name;
+                        let known = scope.glob_names.get(name);
+                        if !scope.names.contains_key(name) && !known.is_some_and(|k| k.contains(&Res::Def(v))) {
+                            additions.push((module, name.clone(), Res::Def(v)));
+                        }
+                    }
+                }
+            }
+        }
+        let changed = !additions.is_empty();
+        for (module, name, res) in additions {
+            let entry = self
+                .index
+                .scopes
+                .entry(module)
+                .or_default()
+                .glob_names
+                .entry(name)
+                .or_default();
+            if !entry.contains(&res) {
+                entry.push(res);
+            }
+        }
+        changed
     }
 
     fn index_variants(&mut self) {

@@ -68,8 +68,9 @@ struct Loader<'p> {
     db: SourceDb,
     by_path: HashMap<PathBuf, FileId>,
     syntax: Vec<Option<FileSyntax>>,
-    /// Directory in which a file's `mod x;` declarations look for `x.rs` / `x/mod.rs`.
-    child_dir: Vec<PathBuf>,
+    /// Directories in which a file's `mod x;` declarations look for `x.rs` / `x/mod.rs`, in
+    /// order (a walked file may be a crate root or a module: both are tried).
+    child_dir: Vec<Vec<PathBuf>>,
     mod_links: ModLinks,
     diagnostics: Vec<Diagnostic>,
     bytes: usize,
@@ -101,6 +102,14 @@ pub fn load(discovery: Discovery, pool: &rayon::ThreadPool, cwd: &Path) -> Loade
     let mut loose = Vec::new();
     for path in &discovery.loose_files {
         if let Some(id) = loader.read(path, true, None) {
+            let named_root = path
+                .file_name()
+                .is_some_and(|n| n == "lib.rs" || n == "main.rs" || n == "mod.rs");
+            if !named_root {
+                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                let stem = path.file_stem().unwrap_or_default();
+                loader.child_dir[id] = vec![dir.join(stem), dir];
+            }
             wave.push(id);
             loose.push(id);
         }
@@ -209,11 +218,11 @@ impl Loader<'_> {
         self.syntax.push(None);
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let is_mod_rs = mod_rs || path.file_name().is_some_and(|n| n == "mod.rs");
-        self.child_dir.push(if is_mod_rs {
+        self.child_dir.push(vec![if is_mod_rs {
             dir
         } else {
             dir.join(path.file_stem().unwrap_or_default())
-        });
+        }]);
         if let Some(offset) = bad_utf8 {
             let at = Span {
                 file: id,
@@ -255,8 +264,8 @@ impl Loader<'_> {
         }
         let mut children = Vec::new();
         for decl in decls {
-            let base = self.child_dir[file].clone();
-            let inline_dir = decl.inline.iter().fold(base.clone(), |d, m| d.join(m));
+            // `mod r#type;` lives in `type.rs`.
+            let file_name = decl.name.strip_prefix("r#").unwrap_or(&decl.name).to_string();
             let (candidates, via_path) = match &decl.path_attr {
                 Some(p) => {
                     let dir = if decl.inline.is_empty() {
@@ -267,17 +276,24 @@ impl Loader<'_> {
                             .map(Path::to_path_buf)
                             .unwrap_or_default()
                     } else {
-                        inline_dir.clone()
+                        let base = self.child_dir[file][0].clone();
+                        decl.inline.iter().fold(base, |d, m| d.join(m))
                     };
                     (vec![dir.join(p)], true)
                 }
-                None => (
-                    vec![
-                        inline_dir.join(format!("{}.rs", decl.name)),
-                        inline_dir.join(&decl.name).join("mod.rs"),
-                    ],
-                    false,
-                ),
+                None => {
+                    let candidates = self.child_dir[file]
+                        .iter()
+                        .flat_map(|base| {
+                            let dir = decl.inline.iter().fold(base.clone(), |d, m| d.join(m));
+                            [
+                                dir.join(format!("{file_name}.rs")),
+                                dir.join(&file_name).join("mod.rs"),
+                            ]
+                        })
+                        .collect();
+                    (candidates, false)
+                }
             };
             let found = candidates.iter().find(|c| c.is_file()).cloned();
             let mut key_path = decl.inline.clone();
