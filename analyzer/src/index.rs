@@ -152,7 +152,12 @@ pub struct Index {
 }
 
 impl Index {
-    pub fn build(crates: &[LoadedCrate], syntax: &[Option<FileSyntax>], links: &ModLinks) -> Index {
+    /// Builds the index, taking the lowered syntax of every file (items move into the index).
+    pub fn build(
+        crates: &[LoadedCrate],
+        syntax: Vec<Option<FileSyntax>>,
+        links: &ModLinks,
+    ) -> Index {
         let mut b = Builder {
             index: Index {
                 defs: Vec::new(),
@@ -168,13 +173,14 @@ impl Index {
             },
             uses: Vec::new(),
             raw_impls: Vec::new(),
+            uses_left: count_uses(crates, &syntax, links),
             syntax,
             links,
         };
         for c in crates {
-            let Some(Some(file_syntax)) = syntax.get(c.root) else {
+            if b.syntax.get(c.root).is_none_or(Option::is_none) {
                 continue;
-            };
+            }
             if b.index.crate_roots.contains_key(&c.name) && c.kind != "lib" {
                 // Two targets of one name (a bin beside its lib): keep both, lib reachable by name.
             }
@@ -199,7 +205,8 @@ impl Index {
             if c.kind == "lib" || !b.index.crate_roots.contains_key(&c.name) {
                 b.index.crate_roots.insert(c.name.clone(), root);
             }
-            b.module_items(root, c.root, &[], &file_syntax.items);
+            let items = b.file_items(c.root);
+            b.module_items(root, c.root, &[], items);
         }
         b.index_variants();
         b.resolve_uses();
@@ -671,11 +678,45 @@ pub fn strip_refs(t: &TypeRef) -> &TypeRef {
     }
 }
 
+/// How many times module walking will ask for each file's items: once per path from a crate
+/// root through `mod` links (cycles cut, capped).
+fn count_uses(
+    crates: &[LoadedCrate],
+    syntax: &[Option<FileSyntax>],
+    links: &ModLinks,
+) -> Vec<usize> {
+    let mut children: HashMap<FileId, Vec<FileId>> = HashMap::new();
+    for ((parent, _), child) in links {
+        children.entry(*parent).or_default().push(*child);
+    }
+    let mut counts = vec![0usize; syntax.len()];
+    for c in crates {
+        let mut stack = vec![(c.root, vec![c.root])];
+        while let Some((f, path)) = stack.pop() {
+            if f >= counts.len() || counts[f] >= 64 {
+                continue;
+            }
+            counts[f] += 1;
+            for &child in children.get(&f).map(Vec::as_slice).unwrap_or(&[]) {
+                if !path.contains(&child) {
+                    let mut p = path.clone();
+                    p.push(child);
+                    stack.push((child, p));
+                }
+            }
+        }
+    }
+    counts
+}
+
 struct Builder<'a> {
     index: Index,
     uses: Vec<PendingUse>,
     raw_impls: Vec<(DefId, ItemKind, FileId)>,
-    syntax: &'a [Option<FileSyntax>],
+    syntax: Vec<Option<FileSyntax>>,
+    /// How many more times each file's items will be asked for (a file several `mod`s or
+    /// crates name is copied for all but its last use).
+    uses_left: Vec<usize>,
     links: &'a ModLinks,
 }
 
@@ -707,15 +748,15 @@ impl Builder<'_> {
     }
 
     /// Indexes a module's items; `inline` is the module's path inside `file`.
-    fn module_items(&mut self, module: DefId, file: FileId, inline: &[String], items: &[Item]) {
+    fn module_items(&mut self, module: DefId, file: FileId, inline: &[String], items: Vec<Item>) {
         let base_path = self.index.defs[module as usize].path.clone();
         for item in items {
             let mut path = base_path.clone();
             path.push(item.name.clone());
-            match &item.kind {
+            let (name, span) = (item.name, item.span);
+            match item.kind {
                 ItemKind::Mod { body, .. } => {
-                    let child =
-                        self.new_def(item.name.clone(), DefKind::Mod, path, module, item.span);
+                    let child = self.new_def(name.clone(), DefKind::Mod, path, module, span);
                     let crate_root = self
                         .index
                         .scopes
@@ -730,69 +771,63 @@ impl Builder<'_> {
                             ..Scope::default()
                         },
                     );
-                    self.bind(module, &item.name, Res::Def(child));
+                    self.bind(module, &name, Res::Def(child));
                     let mut child_inline = inline.to_vec();
-                    child_inline.push(item.name.clone());
+                    child_inline.push(name);
                     match body {
                         Some(children) => self.module_items(child, file, &child_inline, children),
                         None => {
-                            let linked = self.links.get(&(file, child_inline.clone())).copied();
+                            let linked = self.links.get(&(file, child_inline)).copied();
                             if let Some(child_file) = linked {
-                                if let Some(Some(s)) = self.syntax.get(child_file) {
-                                    self.module_items(child, child_file, &[], &s.items);
-                                }
+                                let items = self.file_items(child_file);
+                                self.module_items(child, child_file, &[], items);
                             }
                         }
                     }
                 }
                 ItemKind::Use(trees) => {
                     for tree in trees {
-                        self.uses.push(PendingUse {
-                            module,
-                            tree: tree.clone(),
-                        });
+                        self.uses.push(PendingUse { module, tree });
                     }
                 }
                 ItemKind::ExternCrate { crate_name } => {
-                    let res = match self.index.crate_roots.get(crate_name) {
+                    let res = match self.index.crate_roots.get(&crate_name) {
                         Some(r) => Res::Def(*r),
-                        None => Res::External(vec![crate_name.clone()]),
+                        None => Res::External(vec![crate_name]),
                     };
-                    self.bind(module, &item.name, res);
+                    self.bind(module, &name, res);
                 }
                 ItemKind::Struct { fields, generics } => {
                     let d = self.new_def(
-                        item.name.clone(),
-                        DefKind::Struct {
-                            fields: fields.clone(),
-                            generics: generics.clone(),
-                        },
+                        name.clone(),
+                        DefKind::Struct { fields, generics },
                         path,
                         module,
-                        item.span,
+                        span,
                     );
-                    self.bind(module, &item.name, Res::Def(d));
+                    self.bind(module, &name, Res::Def(d));
                 }
                 ItemKind::Enum { variants, generics } => {
+                    let names = variants.iter().map(|v| v.name.clone()).collect();
                     let d = self.new_def(
-                        item.name.clone(),
+                        name.clone(),
                         DefKind::Enum {
-                            variants: variants.iter().map(|v| v.name.clone()).collect(),
-                            generics: generics.clone(),
+                            variants: names,
+                            generics,
                         },
                         path.clone(),
                         module,
-                        item.span,
+                        span,
                     );
-                    self.bind(module, &item.name, Res::Def(d));
+                    self.bind(module, &name, Res::Def(d));
                     for v in variants {
                         let mut vpath = path.clone();
                         vpath.push(v.name.clone());
                         self.new_def(
-                            v.name.clone(),
+                            v.name,
                             DefKind::Variant {
                                 parent: d,
-                                fields: v.fields.clone(),
+                                fields: v.fields,
                             },
                             vpath,
                             module,
@@ -806,21 +841,21 @@ impl Builder<'_> {
                     generics,
                 } => {
                     let d = self.new_def(
-                        item.name.clone(),
+                        name.clone(),
                         DefKind::Trait {
-                            supertraits: supertraits.clone(),
+                            supertraits,
                             methods: Vec::new(),
                         },
                         path,
                         module,
-                        item.span,
+                        span,
                     );
-                    self.bind(module, &item.name, Res::Def(d));
+                    self.bind(module, &name, Res::Def(d));
                     let fns: Vec<FnId> = methods
-                        .iter()
+                        .into_iter()
                         .map(|m| {
                             self.add_fn(
-                                m.clone(),
+                                m,
                                 FnOwner::Trait(d),
                                 module,
                                 generics.clone(),
@@ -833,39 +868,45 @@ impl Builder<'_> {
                         *methods = fns;
                     }
                 }
-                ItemKind::Impl { .. } => self.raw_impls.push((module, item.kind.clone(), file)),
-                ItemKind::Fn(f) => {
-                    let id = self.add_fn(f.clone(), FnOwner::Free, module, Vec::new(), None, file);
-                    let d =
-                        self.new_def(item.name.clone(), DefKind::Fn(id), path, module, item.span);
-                    self.bind(module, &item.name, Res::Def(d));
-                    if let Some(body) = &f.body {
-                        self.module_items(module, file, inline, &body.items);
+                kind @ ItemKind::Impl { .. } => self.raw_impls.push((module, kind, file)),
+                ItemKind::Fn(mut f) => {
+                    let nested = f.body.as_mut().map(|b| std::mem::take(&mut b.items));
+                    let id = self.add_fn(f, FnOwner::Free, module, Vec::new(), None, file);
+                    let d = self.new_def(name.clone(), DefKind::Fn(id), path, module, span);
+                    self.bind(module, &name, Res::Def(d));
+                    if let Some(items) = nested {
+                        self.module_items(module, file, inline, items);
                     }
                 }
                 ItemKind::TypeAlias(t) => {
-                    let d = self.new_def(
-                        item.name.clone(),
-                        DefKind::TypeAlias(t.clone()),
-                        path,
-                        module,
-                        item.span,
-                    );
-                    self.bind(module, &item.name, Res::Def(d));
+                    let d = self.new_def(name.clone(), DefKind::TypeAlias(t), path, module, span);
+                    self.bind(module, &name, Res::Def(d));
                 }
                 ItemKind::Static { ty, init } => {
-                    let d =
-                        self.new_def(item.name.clone(), DefKind::Static, path, module, item.span);
-                    self.bind(module, &item.name, Res::Def(d));
-                    self.index.statics.push(StaticInfo {
-                        def: d,
-                        ty: ty.clone(),
-                        init: init.clone(),
-                    });
+                    let d = self.new_def(name.clone(), DefKind::Static, path, module, span);
+                    self.bind(module, &name, Res::Def(d));
+                    self.index.statics.push(StaticInfo { def: d, ty, init });
                 }
                 ItemKind::Macro => {}
             }
         }
+    }
+
+    /// A file's items: moved out on their last use, copied before.
+    fn file_items(&mut self, file: FileId) -> Vec<Item> {
+        let left = self.uses_left.get(file).copied().unwrap_or(0);
+        if left > 1 {
+            self.uses_left[file] -= 1;
+            return self.syntax[file]
+                .as_ref()
+                .map(|s| s.items.clone())
+                .unwrap_or_default();
+        }
+        self.syntax
+            .get_mut(file)
+            .and_then(Option::take)
+            .map(|s| s.items)
+            .unwrap_or_default()
     }
 
     fn add_fn(
@@ -964,7 +1005,9 @@ impl Builder<'_> {
                     for &v in variants {
                         let name = &self.index.def(v).name;
                         let known = scope.glob_names.get(name);
-                        if !scope.names.contains_key(name) && !known.is_some_and(|k| k.contains(&Res::Def(v))) {
+                        if !scope.names.contains_key(name)
+                            && !known.is_some_and(|k| k.contains(&Res::Def(v)))
+                        {
                             additions.push((module, name.clone(), Res::Def(v)));
                         }
                     }
@@ -1111,15 +1154,15 @@ impl Builder<'_> {
         }
         // Nested items inside method bodies.
         let mut nested = Vec::new();
-        for f in &self.index.fns {
-            if let Some(body) = &f.def.body {
-                if !body.items.is_empty() && !matches!(f.owner, FnOwner::Free) {
-                    nested.push((f.module, f.file, body.items.clone()));
+        for f in &mut self.index.fns {
+            if let Some(body) = &mut f.def.body {
+                if !body.items.is_empty() {
+                    nested.push((f.module, f.file, std::mem::take(&mut body.items)));
                 }
             }
         }
         for (module, file, items) in nested {
-            self.module_items(module, file, &[], &items);
+            self.module_items(module, file, &[], items);
         }
     }
 }

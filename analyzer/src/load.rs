@@ -265,7 +265,11 @@ impl Loader<'_> {
         let mut children = Vec::new();
         for decl in decls {
             // `mod r#type;` lives in `type.rs`.
-            let file_name = decl.name.strip_prefix("r#").unwrap_or(&decl.name).to_string();
+            let file_name = decl
+                .name
+                .strip_prefix("r#")
+                .unwrap_or(&decl.name)
+                .to_string();
             let (candidates, via_path) = match &decl.path_attr {
                 Some(p) => {
                     let dir = if decl.inline.is_empty() {

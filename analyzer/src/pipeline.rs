@@ -84,13 +84,18 @@ pub fn run(opts: &RunOptions) -> RunOutput {
     let loaded = load(discovery, &pool, &opts.cwd);
     lap(&mut stats, "parse");
     let file_owner = loaded.file_owners();
-    let crates = loaded.crates.clone();
-    let mut db = loaded.db;
-    let mut diagnostics = loaded.diagnostics;
+    let crate::load::Loaded {
+        mut db,
+        crates,
+        syntax,
+        mod_links,
+        mut diagnostics,
+        bytes,
+    } = loaded;
     stats.files = db.len();
-    stats.bytes = loaded.bytes;
+    stats.bytes = bytes;
     let rules = load_rules(&opts.rule_paths, true, &mut db, &mut diagnostics);
-    let index = Index::build(&loaded.crates, &loaded.syntax, &loaded.mod_links);
+    let index = Index::build(&crates, syntax, &mod_links);
     stats.items = index.defs.len();
     stats.functions = index.fns.len();
     lap(&mut stats, "index");
