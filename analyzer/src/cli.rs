@@ -85,6 +85,11 @@ pub struct Cli {
     /// Number of parser threads (default: one per core; `RAYON_NUM_THREADS` also works)
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
+
+    /// Report only findings with a location in one of these files (repeatable; the analysis
+    /// still covers the whole project). Used by the pre-commit hook.
+    #[arg(long, value_name = "FILE")]
+    pub touching: Vec<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -101,6 +106,8 @@ pub enum MessageFormat {
     Short,
     /// cargo's JSON lines with rustc diagnostics (on stdout), for editors
     Json,
+    /// one SARIF 2.1.0 document (on stdout), for code scanning
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -157,6 +164,7 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         },
         rule_paths: cli.rules.clone(),
         threads: cli.jobs,
+        touching: cli.touching.clone(),
     };
     let output = run(&opts);
     let result = match cli.message_format {
@@ -181,6 +189,16 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
                 &owners,
                 &output.diagnostics,
                 &docs,
+            )
+        }
+        MessageFormat::Sarif => {
+            let mut stdout = std::io::stdout().lock();
+            crate::render_sarif::render_sarif(
+                &mut stdout,
+                &output.db,
+                &output.diagnostics,
+                &output.rules,
+                &opts.cwd,
             )
         }
     };

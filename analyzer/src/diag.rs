@@ -93,6 +93,16 @@ impl Diagnostic {
         self
     }
 
+    /// The labels in the order the finding's path visits them: where the facade was created,
+    /// where the client was obtained, the bypass point, then the registration (labels are
+    /// stored primary first, then secondaries in path order with the registration last).
+    pub fn flow_order(&self) -> Vec<&Label> {
+        let primary = self.labels.iter().filter(|l| l.primary);
+        let mut secondary: Vec<&Label> = self.labels.iter().filter(|l| !l.primary).collect();
+        let last = secondary.pop();
+        secondary.into_iter().chain(primary).chain(last).collect()
+    }
+
     pub fn primary_span(&self) -> Option<Span> {
         self.labels.iter().find(|l| l.primary).map(|l| l.span)
     }

@@ -16,6 +16,7 @@ pub mod lower;
 pub mod parse;
 pub mod pipeline;
 pub mod render_json;
+pub mod render_sarif;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -21,6 +21,8 @@ pub struct RunOptions {
     pub selection: TargetSelection,
     pub rule_paths: Vec<PathBuf>,
     pub threads: Option<usize>,
+    /// When not empty, only findings with a label in one of these files are kept.
+    pub touching: Vec<PathBuf>,
 }
 
 #[derive(Default, Debug)]
@@ -41,6 +43,10 @@ pub struct RunOutput {
     pub diagnostics: Vec<Diagnostic>,
     pub rules: Vec<Rule>,
     pub stats: Stats,
+}
+
+fn canonical(p: &std::path::Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// Loads rules only (for `list-rules` and `--explain`).
@@ -124,6 +130,15 @@ pub fn run(opts: &RunOptions) -> RunOutput {
         }
     }
     lap(&mut stats, "analyse");
+    if !opts.touching.is_empty() {
+        let wanted: Vec<PathBuf> = opts.touching.iter().map(|p| canonical(&opts.cwd.join(p))).collect();
+        diagnostics.retain(|d| {
+            !d.is_finding
+                || d.labels
+                    .iter()
+                    .any(|l| wanted.contains(&canonical(&db.get(l.span.file).path)))
+        });
+    }
     diagnostics.sort_by_cached_key(|d| d.sort_key(&db));
     diagnostics.dedup();
     RunOutput {
