@@ -4,7 +4,7 @@
 use crate::diag::{render_human, render_short, Level};
 use crate::discover::TargetSelection;
 use crate::pipeline::{rules_only, run, RunOptions};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream, WriteColor};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -86,6 +86,26 @@ pub struct Cli {
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
 
+    /// Make RULE (or `warnings`: every warning) an error; later level flags win
+    #[arg(short = 'D', long = "deny", value_name = "RULE")]
+    pub deny: Vec<String>,
+
+    /// Make RULE (or `warnings`) a warning
+    #[arg(short = 'W', long = "warn", value_name = "RULE")]
+    pub warn: Vec<String>,
+
+    /// Turn RULE (or `warnings`) off
+    #[arg(short = 'A', long = "allow", value_name = "RULE")]
+    pub allow: Vec<String>,
+
+    /// Do not report findings recorded in this baseline file
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record the current findings in this baseline file and exit 0
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
     /// Report only findings with a location in one of these files (repeatable; the analysis
     /// still covers the whole project). Used by the pre-commit hook.
     #[arg(long, value_name = "FILE")]
@@ -133,7 +153,10 @@ fn color_choice(when: ColorWhen, is_tty: bool) -> ColorChoice {
 
 /// Runs the CLI with the given arguments (without the program name handling of cargo).
 pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
+    let parsed = Cli::command()
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let (cli, matches) = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -165,8 +188,17 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         rule_paths: cli.rules.clone(),
         threads: cli.jobs,
         touching: cli.touching.clone(),
+        levels: ordered_levels(&matches),
+        baseline: if cli.write_baseline.is_some() {
+            None
+        } else {
+            cli.baseline.clone()
+        },
     };
     let output = run(&opts);
+    if let Some(path) = &cli.write_baseline {
+        return write_baseline(path, &output, &mut stderr);
+    }
     let result = match cli.message_format {
         MessageFormat::Human => render_human(&mut stderr, &output.db, &output.diagnostics),
         MessageFormat::Short => render_short(&mut stderr, &output.db, &output.diagnostics),
@@ -248,6 +280,67 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
+    }
+}
+
+/// `-D/-W/-A` in the order they were given, as rustc applies them.
+fn ordered_levels(matches: &clap::ArgMatches) -> Vec<(String, crate::rules::RuleLevel)> {
+    use crate::rules::RuleLevel;
+    let mut out = Vec::new();
+    for (id, level) in [
+        ("deny", RuleLevel::Error),
+        ("warn", RuleLevel::Warning),
+        ("allow", RuleLevel::Allow),
+    ] {
+        if let (Some(values), Some(indices)) =
+            (matches.get_many::<String>(id), matches.indices_of(id))
+        {
+            out.extend(indices.zip(values).map(|(i, v)| (i, v.clone(), level)));
+        }
+    }
+    out.sort_by_key(|(i, _, _)| *i);
+    out.into_iter().map(|(_, v, l)| (v, l)).collect()
+}
+
+fn write_baseline(
+    path: &std::path::Path,
+    output: &crate::pipeline::RunOutput,
+    out: &mut StandardStream,
+) -> i32 {
+    let errors: Vec<_> = output
+        .diagnostics
+        .iter()
+        .filter(|d| !d.is_finding && d.level == Level::Error)
+        .cloned()
+        .collect();
+    if !errors.is_empty() {
+        let _ = render_human(out, &output.db, &errors);
+        let _ = writeln!(
+            out,
+            "facadelint: baseline not written: fix the input errors first"
+        );
+        return EXIT_ERROR;
+    }
+    let baseline = crate::baseline::from_diagnostics(&output.diagnostics);
+    let count: usize = baseline.findings.values().sum();
+    match crate::baseline::write(path, &baseline) {
+        Ok(()) => {
+            let _ = writeln!(
+                out,
+                "facadelint: recorded {count} finding{} in {}",
+                plural(count),
+                path.display()
+            );
+            EXIT_CLEAN
+        }
+        Err(e) => {
+            let _ = writeln!(
+                out,
+                "error: cannot write baseline `{}`: {e}",
+                path.display()
+            );
+            EXIT_ERROR
+        }
     }
 }
 

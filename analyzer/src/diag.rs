@@ -42,6 +42,9 @@ pub struct Diagnostic {
     pub helps: Vec<String>,
     /// Findings are what the exit code counts; input and internal errors are not findings.
     pub is_finding: bool,
+    /// A finding's identity that survives unrelated edits (no line numbers): for baselines
+    /// and SARIF fingerprints.
+    pub key: Option<String>,
 }
 
 impl Diagnostic {
@@ -54,6 +57,7 @@ impl Diagnostic {
             notes: Vec::new(),
             helps: Vec::new(),
             is_finding: false,
+            key: None,
         }
     }
 

@@ -31,6 +31,8 @@ pub struct Discovery {
     /// Walked `.rs` files; those no other file declares as a module become crate roots.
     pub loose_files: Vec<PathBuf>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The root of the (first) Cargo workspace analysed: where configuration is read.
+    pub workspace_root: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -114,6 +116,9 @@ fn cargo_project(manifest: &Path, selection: &TargetSelection, out: &mut Discove
             return;
         }
     };
+    if out.workspace_root.is_none() {
+        out.workspace_root = Some(metadata.workspace_root.clone().into_std_path_buf());
+    }
     let members: Vec<_> = metadata.workspace_packages();
     for p in &selection.packages {
         if !members.iter().any(|m| &m.name == p) {

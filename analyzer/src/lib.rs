@@ -6,7 +6,9 @@
 //! command line and exit codes; nothing below it prints or exits.
 
 pub mod analysis;
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod diag;
 pub mod discover;
 pub mod hir;
@@ -20,3 +22,4 @@ pub mod render_sarif;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;

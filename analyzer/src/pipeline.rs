@@ -2,6 +2,8 @@
 //! share it. Invariant: the result is sorted and deterministic; timings are kept apart.
 
 use crate::analysis;
+use crate::baseline;
+use crate::config::{load_config, Config};
 use crate::diag::Diagnostic;
 use crate::discover::{discover, TargetSelection};
 use crate::index::Index;
@@ -10,6 +12,7 @@ use crate::parse::{panic_message, parser_pool};
 use crate::report::finding_diagnostic;
 use crate::rules::{load_rules, Rule, RuleLevel};
 use crate::source::SourceDb;
+use crate::suppress;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -23,6 +26,11 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// When not empty, only findings with a label in one of these files are kept.
     pub touching: Vec<PathBuf>,
+    /// Rule levels from the command line, in the order given (`warnings` names every rule
+    /// whose level is `warning` at that point).
+    pub levels: Vec<(String, RuleLevel)>,
+    /// Findings recorded here are not reported.
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Default, Debug)]
@@ -43,6 +51,60 @@ pub struct RunOutput {
     pub diagnostics: Vec<Diagnostic>,
     pub rules: Vec<Rule>,
     pub stats: Stats,
+}
+
+/// Final rule levels: the rule file's, then configuration, then the command line in order.
+fn set_levels(
+    rules: &mut [Rule],
+    config: &Config,
+    cli: &[(String, RuleLevel)],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for setting in &config.levels {
+        if !apply_level(rules, &setting.rule, setting.level) {
+            let mut d =
+                Diagnostic::error("config-error", format!("unknown rule `{}`", setting.rule));
+            if let Some(at) = setting.at {
+                d = d.with_primary(at, "no rule has this id");
+            }
+            diagnostics.push(d.with_help(known_rules(rules)));
+        }
+    }
+    for (rule, level) in cli {
+        if !apply_level(rules, rule, *level) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "usage-error",
+                    format!("unknown rule `{rule}` on the command line"),
+                )
+                .with_help(known_rules(rules)),
+            );
+        }
+    }
+}
+
+fn known_rules(rules: &[Rule]) -> String {
+    let ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+    format!(
+        "known rules: {} (and `warnings` for every warning)",
+        ids.join(", ")
+    )
+}
+
+fn apply_level(rules: &mut [Rule], name: &str, level: RuleLevel) -> bool {
+    if name == "warnings" {
+        for r in rules.iter_mut().filter(|r| r.level == RuleLevel::Warning) {
+            r.level = level;
+        }
+        return true;
+    }
+    match rules.iter_mut().find(|r| r.id == name) {
+        Some(r) => {
+            r.level = level;
+            true
+        }
+        None => false,
+    }
 }
 
 fn canonical(p: &std::path::Path) -> PathBuf {
@@ -87,6 +149,10 @@ pub fn run(opts: &RunOptions) -> RunOutput {
         &opts.selection,
     );
     lap(&mut stats, "discover");
+    let config_root = discovery
+        .workspace_root
+        .clone()
+        .unwrap_or_else(|| opts.cwd.clone());
     let loaded = load(discovery, &pool, &opts.cwd);
     lap(&mut stats, "parse");
     let file_owner = loaded.file_owners();
@@ -100,7 +166,15 @@ pub fn run(opts: &RunOptions) -> RunOutput {
     } = loaded;
     stats.files = db.len();
     stats.bytes = bytes;
-    let rules = load_rules(&opts.rule_paths, true, &mut db, &mut diagnostics);
+    let config = load_config(&config_root, &opts.cwd, &mut db, &mut diagnostics);
+    let rule_paths: Vec<PathBuf> = config
+        .rule_paths
+        .iter()
+        .chain(&opts.rule_paths)
+        .cloned()
+        .collect();
+    let mut rules = load_rules(&rule_paths, true, &mut db, &mut diagnostics);
+    set_levels(&mut rules, &config, &opts.levels, &mut diagnostics);
     let index = Index::build(&crates, syntax, &mod_links);
     stats.items = index.defs.len();
     stats.functions = index.fns.len();
@@ -130,8 +204,41 @@ pub fn run(opts: &RunOptions) -> RunOutput {
         }
     }
     lap(&mut stats, "analyse");
+    let source_files: Vec<usize> = (0..file_owner.len())
+        .filter(|f| file_owner[*f].is_some())
+        .collect();
+    let active: Vec<String> = rules
+        .iter()
+        .filter(|r| r.level != RuleLevel::Allow)
+        .map(|r| r.id.clone())
+        .collect();
+    let unused = suppress::apply(&db, &source_files, &active, &mut diagnostics);
+    diagnostics.extend(unused);
+    if config.exclude.is_some() {
+        diagnostics.retain(|d| {
+            let Some(span) = d.primary_span().filter(|_| d.is_finding) else {
+                return true;
+            };
+            let path = &db.get(span.file).path;
+            let relative = canonical(path);
+            let relative = relative
+                .strip_prefix(canonical(&config_root))
+                .unwrap_or(path);
+            !config.excludes(relative)
+        });
+    }
+    if let Some(path) = &opts.baseline {
+        match baseline::read(&opts.cwd.join(path)) {
+            Ok(b) => baseline::filter(&b, &mut diagnostics),
+            Err(e) => diagnostics.push(Diagnostic::error("input-error", e)),
+        }
+    }
     if !opts.touching.is_empty() {
-        let wanted: Vec<PathBuf> = opts.touching.iter().map(|p| canonical(&opts.cwd.join(p))).collect();
+        let wanted: Vec<PathBuf> = opts
+            .touching
+            .iter()
+            .map(|p| canonical(&opts.cwd.join(p)))
+            .collect();
         diagnostics.retain(|d| {
             !d.is_finding
                 || d.labels

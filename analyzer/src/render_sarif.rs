@@ -22,7 +22,10 @@ pub fn render_sarif(
         .iter()
         .map(|d| result(db, d, rules.iter().position(|r| r.id == d.code)))
         .collect();
-    let root_uri = format!("file://{}/", root.display().to_string().trim_end_matches('/'));
+    let root_uri = format!(
+        "file://{}/",
+        root.display().to_string().trim_end_matches('/')
+    );
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -76,6 +79,9 @@ fn result(db: &SourceDb, d: &Diagnostic, rule_index: Option<usize>) -> Value {
     });
     if let Some(i) = rule_index {
         r["ruleIndex"] = json!(i);
+    }
+    if let Some(key) = &d.key {
+        r["partialFingerprints"] = json!({"facadelint/v1": key});
     }
     if let Some(primary) = d.labels.iter().find(|l| l.primary) {
         r["locations"] = json!([location(db, primary)]);

@@ -40,6 +40,13 @@ pub fn finding_diagnostic(db: &SourceDb, index: &Index, rule: &Rule, f: &Finding
     };
     let mut d = Diagnostic::new(level, rule.id.clone(), message).with_primary(f.bypass, primary);
     d.is_finding = true;
+    d.key = Some(format!(
+        "{}|{}|{}|{}",
+        rule.id,
+        db.get(f.bypass.file).name,
+        f.bypass_item,
+        f.registration_item
+    ));
     if let Some(created) = f.facade_created {
         d = d.with_secondary(
             created,

@@ -53,3 +53,24 @@ pub fn assert_snapshot(path: &Path, actual: &str) {
         );
     }
 }
+
+/// A fresh copy of `fixtures/<name>` (Cargo.toml and src/) in a temporary folder.
+pub fn copy_fixture(name: &str, tag: &str) -> PathBuf {
+    let dest = std::env::temp_dir().join(format!("facadelint-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dest);
+    copy_dir(&workspace_root().join("fixtures").join(name), &dest);
+    let _ = std::fs::remove_file(dest.join("expected.stderr"));
+    dest
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}

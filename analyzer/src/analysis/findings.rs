@@ -56,6 +56,9 @@ pub struct Finding {
     pub bypass_body: Option<BodyId>,
     /// How the bypass point derived the client (a call result can be re-wrapped in place).
     pub bypass_step: StepKind,
+    /// The functions holding the bypass point and the registration (stable across edits).
+    pub bypass_item: String,
+    pub registration_item: String,
 }
 
 pub fn collect(flow: &Flow) -> Vec<Finding> {
@@ -379,6 +382,8 @@ fn check(flow: &Flow, inst: Instance, registration: Span, client: Value) -> Opti
             facade_def: Some(facade_ty),
             bypass_body: Some(bypass_in),
             bypass_step: tag.bypass_kind,
+            bypass_item: body_name(flow, bypass_in),
+            registration_item: body_name(flow, inst.body),
         });
     }
     foreign_client(flow, inst, registration, client, &after)
@@ -453,6 +458,8 @@ fn foreign_client(
             facade_def: None,
             bypass_body: Some(obtained_body),
             bypass_step: StepKind::Call,
+            bypass_item: body_name(flow, obtained_body),
+            registration_item: body_name(flow, inst.body),
         });
     }
     None
