@@ -106,6 +106,10 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
 
+    /// Parse every file, not only those that mention what the rules are about
+    #[arg(long)]
+    pub no_prefilter: bool,
+
     /// Report only findings with a location in one of these files (repeatable; the analysis
     /// still covers the whole project). Used by the pre-commit hook.
     #[arg(long, value_name = "FILE")]
@@ -189,6 +193,7 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         threads: cli.jobs,
         touching: cli.touching.clone(),
         levels: ordered_levels(&matches),
+        no_prefilter: cli.no_prefilter,
         baseline: if cli.write_baseline.is_some() {
             None
         } else {
@@ -270,8 +275,8 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         }
         let _ = writeln!(
             stderr,
-            "  {} files, {} bytes, {} items, {} functions, {} analysed instances",
-            s.files, s.bytes, s.items, s.functions, s.instances
+            "  {} files ({} not parsed: nothing in them can matter), {} bytes, {} items, {} functions, {} analysed instances",
+            s.files, s.skipped, s.bytes, s.items, s.functions, s.instances
         );
     }
     if errors > 0 {

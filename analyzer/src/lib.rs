@@ -17,6 +17,7 @@ pub mod load;
 pub mod lower;
 pub mod parse;
 pub mod pipeline;
+pub mod prefilter;
 pub mod render_json;
 pub mod render_sarif;
 pub mod report;

@@ -9,6 +9,7 @@ use crate::diag::Diagnostic;
 use crate::discover::{CrateRoot, Discovery};
 use crate::hir::{FileSyntax, Item, ItemKind};
 use crate::parse::{parse_files, ParsedFile};
+use crate::prefilter::{scan_mods, ModScan, Prefilter};
 use crate::source::{FileId, SourceDb, SourceFile, Span};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -37,6 +38,8 @@ pub struct Loaded {
     pub mod_links: ModLinks,
     pub diagnostics: Vec<Diagnostic>,
     pub bytes: usize,
+    /// Files the prefilter left unparsed.
+    pub skipped: usize,
 }
 
 impl Loaded {
@@ -76,20 +79,32 @@ struct Loader<'p> {
     bytes: usize,
     /// Files whose `mod` declarations have been followed.
     followed: BTreeSet<FileId>,
+    /// `mod` declarations of skipped files, scanned ahead in parallel.
+    scanned: HashMap<FileId, Vec<ModScan>>,
 }
 
-pub fn load(discovery: Discovery, pool: &rayon::ThreadPool, cwd: &Path) -> Loaded {
+/// Loads every file; with a prefilter, files that cannot matter are read but not parsed.
+/// `db` may already hold files (rule and configuration files); they are not analysed.
+pub fn load(
+    discovery: Discovery,
+    pool: &rayon::ThreadPool,
+    cwd: &Path,
+    db: SourceDb,
+    mut prefilter: Option<Prefilter>,
+) -> Loaded {
+    let existing = db.len();
     let mut loader = Loader {
         pool,
         cwd: cwd.to_path_buf(),
-        db: SourceDb::default(),
+        db,
         by_path: HashMap::new(),
-        syntax: Vec::new(),
-        child_dir: Vec::new(),
+        syntax: (0..existing).map(|_| None).collect(),
+        child_dir: vec![Vec::new(); existing],
         mod_links: HashMap::new(),
         diagnostics: discovery.diagnostics,
         bytes: 0,
         followed: BTreeSet::new(),
+        scanned: HashMap::new(),
     };
     let mut crates = Vec::new();
     let mut wave = Vec::new();
@@ -116,10 +131,60 @@ pub fn load(discovery: Discovery, pool: &rayon::ThreadPool, cwd: &Path) -> Loade
     }
     // Parse wave by wave: each wave's `mod` declarations name the next wave's files.
     let mut claimed = BTreeSet::new();
+    let mut skipped: BTreeSet<FileId> = BTreeSet::new();
     while !wave.is_empty() {
         wave.sort_unstable();
         wave.dedup();
-        loader.parse(&wave);
+        let (to_parse, to_skip): (Vec<FileId>, Vec<FileId>) = match &mut prefilter {
+            None => (wave.clone(), Vec::new()),
+            Some(p) => {
+                p.prepare();
+                let p = &*p;
+                let db = &loader.db;
+                let matched: Vec<bool> = pool.install(|| {
+                    use rayon::prelude::*;
+                    wave.par_iter()
+                        .map(|f| p.matches(&db.get(*f).text))
+                        .collect()
+                });
+                let (parse, skip): (Vec<_>, Vec<_>) =
+                    wave.iter().zip(matched).partition(|(_, m)| *m);
+                (
+                    parse.into_iter().map(|(f, _)| *f).collect(),
+                    skip.into_iter().map(|(f, _)| *f).collect(),
+                )
+            }
+        };
+        loader.prescan(&to_skip);
+        loader.parse(&to_parse);
+        skipped.extend(to_skip);
+        let mut again = to_parse;
+        // Names the parsed files declare can make skipped files matter: to a fixpoint.
+        while let Some(p) = &mut prefilter {
+            let names: Vec<String> = again
+                .iter()
+                .filter_map(|f| loader.syntax[*f].as_ref())
+                .flat_map(|s| p.names_carrying(s))
+                .collect();
+            if !p.add(names) {
+                break;
+            }
+            p.prepare();
+            again = skipped
+                .iter()
+                .copied()
+                .filter(|f| p.matches(&loader.db.get(*f).text))
+                .collect();
+            if again.is_empty() {
+                break;
+            }
+            for f in &again {
+                skipped.remove(f);
+                loader.followed.remove(f);
+            }
+            loader.parse(&again);
+            wave.extend(again.iter().copied());
+        }
         let mut next = Vec::new();
         for &file in &wave {
             if loader.followed.insert(file) {
@@ -133,6 +198,27 @@ pub fn load(discovery: Discovery, pool: &rayon::ThreadPool, cwd: &Path) -> Loade
         }
         wave = next;
     }
+    // A parsed module needs its parents parsed too, or its path in the crate is lost.
+    let mut parent_of: HashMap<FileId, FileId> = HashMap::new();
+    for ((parent, _), child) in &loader.mod_links {
+        parent_of.entry(*child).or_insert(*parent);
+    }
+    let mut ancestors = BTreeSet::new();
+    for f in existing..loader.syntax.len() {
+        if loader.syntax[f].is_none() {
+            continue;
+        }
+        let mut cur = f;
+        while let Some(&p) = parent_of.get(&cur) {
+            if !skipped.contains(&p) || !ancestors.insert(p) {
+                break;
+            }
+            cur = p;
+        }
+    }
+    let ancestors: Vec<FileId> = ancestors.into_iter().collect();
+    loader.parse_skipped(&ancestors);
+    let parsed_skipped = skipped.len() - ancestors.len();
     for id in loose {
         if !claimed.contains(&id) && !crates.iter().any(|c: &LoadedCrate| c.root == id) {
             let path = &loader.db.get(id).path;
@@ -159,6 +245,7 @@ pub fn load(discovery: Discovery, pool: &rayon::ThreadPool, cwd: &Path) -> Loade
         mod_links: loader.mod_links,
         diagnostics: loader.diagnostics,
         bytes: loader.bytes,
+        skipped: parsed_skipped,
     }
 }
 
@@ -243,6 +330,28 @@ impl Loader<'_> {
         Some(id)
     }
 
+    /// Scans skipped files for `mod` declarations, in parallel.
+    fn prescan(&mut self, files: &[FileId]) {
+        let db = &self.db;
+        let scans: Vec<(FileId, Vec<ModScan>)> = self.pool.install(|| {
+            use rayon::prelude::*;
+            files
+                .par_iter()
+                .map(|f| (*f, scan_mods(*f, &db.get(*f).text)))
+                .collect()
+        });
+        self.scanned.extend(scans);
+    }
+
+    /// Parses files the prefilter skipped earlier (their `mod`s were already followed).
+    fn parse_skipped(&mut self, files: &[FileId]) {
+        let parsed: Vec<ParsedFile> = parse_files(self.pool, &self.db, files);
+        for p in parsed {
+            self.diagnostics.extend(p.errors);
+            self.syntax[p.file] = p.syntax;
+        }
+    }
+
     fn parse(&mut self, files: &[FileId]) {
         let todo: Vec<FileId> = files
             .iter()
@@ -259,8 +368,15 @@ impl Loader<'_> {
     /// Resolves the file of every `mod x;` in `file` and reads it; returns the child files.
     fn follow_mods(&mut self, file: FileId) -> Vec<FileId> {
         let mut decls = Vec::new();
-        if let Some(syntax) = &self.syntax[file] {
-            collect_mod_decls(&syntax.items, &mut Vec::new(), &mut decls);
+        match &self.syntax[file] {
+            Some(syntax) => collect_mod_decls(&syntax.items, &mut Vec::new(), &mut decls),
+            // A file the prefilter skipped: its `mod` declarations by a token scan.
+            None => {
+                decls = self
+                    .scanned
+                    .remove(&file)
+                    .unwrap_or_else(|| scan_mods(file, &self.db.get(file).text))
+            }
         }
         let mut children = Vec::new();
         for decl in decls {
@@ -338,12 +454,7 @@ impl Loader<'_> {
     }
 }
 
-struct ModDecl {
-    inline: Vec<String>,
-    name: String,
-    path_attr: Option<String>,
-    span: Span,
-}
+type ModDecl = ModScan;
 
 fn collect_mod_decls(items: &[Item], inline: &mut Vec<String>, out: &mut Vec<ModDecl>) {
     for item in items {

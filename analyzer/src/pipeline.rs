@@ -9,6 +9,7 @@ use crate::discover::{discover, TargetSelection};
 use crate::index::Index;
 use crate::load::load;
 use crate::parse::{panic_message, parser_pool};
+use crate::prefilter::Prefilter;
 use crate::report::finding_diagnostic;
 use crate::rules::{load_rules, Rule, RuleLevel};
 use crate::source::SourceDb;
@@ -31,6 +32,8 @@ pub struct RunOptions {
     pub levels: Vec<(String, RuleLevel)>,
     /// Findings recorded here are not reported.
     pub baseline: Option<PathBuf>,
+    /// Parse every file instead of only those that can matter.
+    pub no_prefilter: bool,
 }
 
 #[derive(Default, Debug)]
@@ -39,6 +42,8 @@ pub struct Stats {
     pub bytes: usize,
     pub items: usize,
     pub functions: usize,
+    /// Files the prefilter did not parse.
+    pub skipped: usize,
     pub instances: usize,
     pub phases: Vec<(&'static str, Duration)>,
 }
@@ -51,6 +56,33 @@ pub struct RunOutput {
     pub diagnostics: Vec<Diagnostic>,
     pub rules: Vec<Rule>,
     pub stats: Stats,
+}
+
+/// The names a file must mention to matter to the active rules.
+fn rule_names(rules: &[Rule]) -> Vec<String> {
+    let mut names = Vec::new();
+    for r in rules.iter().filter(|r| r.level != RuleLevel::Allow) {
+        names.extend(
+            r.client_traits
+                .iter()
+                .chain(&r.client_types)
+                .map(|p| p.last().to_string()),
+        );
+        for f in &r.facades {
+            names.push(f.ty.last().to_string());
+            names.push(f.tracker.last().to_string());
+        }
+        for c in &r.registrations {
+            names.extend(c.owner.as_ref().map(|o| o.last().to_string()));
+            names.push(c.method.clone());
+        }
+    }
+    names
+}
+
+/// Source files (those in some crate's module tree).
+fn crates_files(file_owner: &[Option<usize>]) -> usize {
+    file_owner.iter().filter(|o| o.is_some()).count()
 }
 
 /// Final rule levels: the rule file's, then configuration, then the command line in order.
@@ -153,28 +185,34 @@ pub fn run(opts: &RunOptions) -> RunOutput {
         .workspace_root
         .clone()
         .unwrap_or_else(|| opts.cwd.clone());
-    let loaded = load(discovery, &pool, &opts.cwd);
-    lap(&mut stats, "parse");
-    let file_owner = loaded.file_owners();
-    let crate::load::Loaded {
-        mut db,
-        crates,
-        syntax,
-        mod_links,
-        mut diagnostics,
-        bytes,
-    } = loaded;
-    stats.files = db.len();
-    stats.bytes = bytes;
-    let config = load_config(&config_root, &opts.cwd, &mut db, &mut diagnostics);
+    let mut db = SourceDb::default();
+    let mut early = Vec::new();
+    let config = load_config(&config_root, &opts.cwd, &mut db, &mut early);
     let rule_paths: Vec<PathBuf> = config
         .rule_paths
         .iter()
         .chain(&opts.rule_paths)
         .cloned()
         .collect();
-    let mut rules = load_rules(&rule_paths, true, &mut db, &mut diagnostics);
-    set_levels(&mut rules, &config, &opts.levels, &mut diagnostics);
+    let mut rules = load_rules(&rule_paths, true, &mut db, &mut early);
+    set_levels(&mut rules, &config, &opts.levels, &mut early);
+    let prefilter = (!opts.no_prefilter).then(|| Prefilter::new(rule_names(&rules)));
+    let loaded = load(discovery, &pool, &opts.cwd, db, prefilter);
+    lap(&mut stats, "parse");
+    let file_owner = loaded.file_owners();
+    let crate::load::Loaded {
+        db,
+        crates,
+        syntax,
+        mod_links,
+        mut diagnostics,
+        bytes,
+        skipped,
+    } = loaded;
+    diagnostics.extend(early);
+    stats.files = crates_files(&file_owner);
+    stats.skipped = skipped;
+    stats.bytes = bytes;
     let index = Index::build(&crates, syntax, &mod_links);
     stats.items = index.defs.len();
     stats.functions = index.fns.len();

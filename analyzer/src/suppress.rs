@@ -144,8 +144,15 @@ pub fn apply(
     active_rules: &[String],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Diagnostic> {
+    // Only files that hold a label of some finding, or that mention the marker, can matter.
+    let labelled: std::collections::BTreeSet<FileId> = diagnostics
+        .iter()
+        .filter(|d| d.is_finding)
+        .flat_map(|d| d.labels.iter().map(|l| l.span.file))
+        .collect();
     let mut by_file: Vec<(FileId, Vec<Suppression>)> = files
         .iter()
+        .filter(|f| labelled.contains(f) || db.get(**f).text.contains(MARKER))
         .map(|&f| (f, scan(f, db.get(f))))
         .filter(|(_, s)| !s.is_empty())
         .collect();

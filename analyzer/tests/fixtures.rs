@@ -176,3 +176,24 @@ fn fixtures_compile_with_rustc() {
     }
     let _ = std::fs::remove_dir_all(&target);
 }
+
+#[test]
+fn prefilter_never_changes_the_output() {
+    let mut differ = Vec::new();
+    for dir in fixtures() {
+        let args = args_for(&dir);
+        let mut with: Vec<&str> = args.iter().map(String::as_str).collect();
+        let filtered = run_in(&workspace_root(), &with, &[]);
+        with.push("--no-prefilter");
+        let full = run_in(&workspace_root(), &with, &[]);
+        if (filtered.code, &filtered.stderr) != (full.code, &full.stderr) {
+            differ.push(format!(
+                "{}:\n{}\n--- without prefilter:\n{}",
+                dir.display(),
+                filtered.stderr,
+                full.stderr
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}

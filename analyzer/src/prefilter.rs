@@ -1,0 +1,317 @@
+//! The prefilter: most files of a real workspace cannot touch a rule's clients, so they are
+//! not parsed. A file is parsed when its bytes mention a name that matters: the rules' types,
+//! traits and methods, then (to a fixpoint) the names of items declared in parsed files that
+//! take, hold or return such things. Other files are only scanned for `mod` declarations, so
+//! the module tree is still followed, and what they declare is treated like external code.
+//!
+//! Invariant: the name set only grows, so a file once parsed stays parsed; `--no-prefilter`
+//! parses everything and must give the same findings (a test checks it).
+
+use crate::hir::{FileSyntax, Item, ItemKind, PathRef, TypeRef};
+use crate::source::{FileId, Span};
+use aho_corasick::AhoCorasick;
+use std::collections::BTreeSet;
+
+pub struct Prefilter {
+    names: BTreeSet<String>,
+    matcher: Option<AhoCorasick>,
+}
+
+impl Prefilter {
+    pub fn new(seed: impl IntoIterator<Item = String>) -> Self {
+        Prefilter {
+            names: seed.into_iter().filter(|n| !n.is_empty()).collect(),
+            matcher: None,
+        }
+    }
+
+    /// Adds names; true when any was new.
+    pub fn add(&mut self, names: impl IntoIterator<Item = String>) -> bool {
+        let mut grew = false;
+        for n in names {
+            if !n.is_empty() && self.names.insert(n) {
+                grew = true;
+            }
+        }
+        if grew {
+            self.matcher = None;
+        }
+        grew
+    }
+
+    /// Builds the matcher for the current names (before matching from several threads).
+    pub fn prepare(&mut self) {
+        if self.matcher.is_none() && !self.names.is_empty() {
+            self.matcher = AhoCorasick::new(&self.names).ok();
+        }
+    }
+
+    /// Whether `text` mentions one of the names as a whole identifier ([`prepare`] first).
+    ///
+    /// [`prepare`]: Prefilter::prepare
+    pub fn matches(&self, text: &str) -> bool {
+        let Some(matcher) = &self.matcher else {
+            return false;
+        };
+        let bytes = text.as_bytes();
+        let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+        matcher.find_overlapping_iter(text).any(|m| {
+            let before = m.start().checked_sub(1).map(|i| bytes[i]);
+            let after = bytes.get(m.end()).copied();
+            !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+        })
+    }
+
+    /// Names declared in a parsed file whose declarations mention a known name: they can
+    /// carry what matters into files that never name it.
+    pub fn names_carrying(&self, syntax: &FileSyntax) -> Vec<String> {
+        let mut out = Vec::new();
+        self.collect(&syntax.items, &mut out);
+        out
+    }
+
+    fn mentions_type(&self, t: &TypeRef) -> bool {
+        match t {
+            TypeRef::Path(p) => self.mentions_path(p),
+            TypeRef::Ref(inner) | TypeRef::Slice(inner) => self.mentions_type(inner),
+            TypeRef::Bounds(b) => b.iter().any(|p| self.mentions_path(p)),
+            TypeRef::Tuple(e) => e.iter().any(|t| self.mentions_type(t)),
+            TypeRef::SelfType | TypeRef::Unknown => false,
+        }
+    }
+
+    fn mentions_path(&self, p: &PathRef) -> bool {
+        p.segments.iter().any(|s| self.names.contains(s))
+            || p.args.iter().any(|a| self.mentions_type(a))
+    }
+
+    fn collect(&self, items: &[Item], out: &mut Vec<String>) {
+        for item in items {
+            let carries = match &item.kind {
+                ItemKind::Mod {
+                    body: Some(body), ..
+                } => {
+                    self.collect(body, out);
+                    false
+                }
+                ItemKind::Struct { fields, generics } => {
+                    fields.iter().any(|f| self.mentions_type(&f.ty))
+                        || generics
+                            .iter()
+                            .flat_map(|g| &g.bounds)
+                            .any(|b| self.mentions_path(b))
+                }
+                ItemKind::Enum { variants, .. } => variants
+                    .iter()
+                    .flat_map(|v| &v.fields)
+                    .any(|f| self.mentions_type(&f.ty)),
+                ItemKind::Trait {
+                    supertraits,
+                    methods,
+                    ..
+                } => {
+                    supertraits.iter().any(|p| self.mentions_path(p))
+                        || methods.iter().any(|m| self.fn_mentions(m))
+                }
+                ItemKind::Fn(f) => self.fn_mentions(f),
+                ItemKind::TypeAlias(t) => self.mentions_type(t),
+                ItemKind::Static { ty, .. } => self.mentions_type(ty),
+                ItemKind::Use(trees) => {
+                    for t in trees {
+                        if let crate::hir::UseTree::Name { path, rename } = t {
+                            if path.iter().any(|s| self.names.contains(s)) {
+                                out.push(rename.clone());
+                            }
+                        }
+                    }
+                    false
+                }
+                ItemKind::Impl {
+                    self_ty,
+                    trait_,
+                    methods,
+                    ..
+                } => {
+                    let mentions = trait_.as_ref().is_some_and(|p| self.mentions_path(p))
+                        || methods.iter().any(|m| self.fn_mentions(m));
+                    if mentions {
+                        if let TypeRef::Path(p) = self_ty {
+                            out.push(p.last().to_string());
+                        }
+                    }
+                    false
+                }
+                _ => false,
+            };
+            if carries {
+                out.push(item.name.clone());
+            }
+        }
+    }
+
+    fn fn_mentions(&self, f: &crate::hir::FnDef) -> bool {
+        self.mentions_type(&f.ret)
+            || f.params.iter().any(|p| self.mentions_type(&p.ty))
+            || f.generics
+                .iter()
+                .flat_map(|g| &g.bounds)
+                .any(|b| self.mentions_path(b))
+    }
+}
+
+/// A `mod` declaration found without parsing: the module's path inside the file (inline
+/// modules), its name, a `#[path]` attribute, and where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModScan {
+    pub inline: Vec<String>,
+    pub name: String,
+    pub path_attr: Option<String>,
+    pub span: Span,
+}
+
+/// Finds `mod x;` declarations by scanning tokens (skipping comments and strings), tracking
+/// inline `mod x { … }` nesting and a preceding `#[path = "…"]`.
+pub fn scan_mods(file: FileId, text: &str) -> Vec<ModScan> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    // Inline modules open at a brace depth: (name, depth inside).
+    let mut inline: Vec<(String, usize)> = Vec::new();
+    let mut pending_path: Option<String> = None;
+    let mut i = 0;
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let mut d = 0;
+                while i + 1 < bytes.len() {
+                    if bytes[i] == b'/' && bytes[i + 1] == b'*' {
+                        d += 1;
+                        i += 2;
+                    } else if bytes[i] == b'*' && bytes[i + 1] == b'/' {
+                        d -= 1;
+                        i += 2;
+                        if d == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'{' => depth += 1,
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                while inline.last().is_some_and(|(_, d)| *d > depth) {
+                    inline.pop();
+                }
+            }
+            b'#' if text[i..].starts_with("#[path") => {
+                let rest = &text[i..];
+                let end = rest.find(']').unwrap_or(rest.len());
+                let attr = &rest[..end];
+                pending_path = attr
+                    .split_once('"')
+                    .and_then(|(_, r)| r.split_once('"'))
+                    .map(|(p, _)| p.to_string());
+                i += end;
+                continue;
+            }
+            b'm' if text[i..].starts_with("mod")
+                && !(i > 0 && is_ident(bytes[i - 1]))
+                && bytes.get(i + 3).is_some_and(|c| c.is_ascii_whitespace()) =>
+            {
+                let mut j = i + 3;
+                while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                let start = j;
+                if text[j..].starts_with("r#") {
+                    j += 2;
+                }
+                while j < bytes.len() && is_ident(bytes[j]) {
+                    j += 1;
+                }
+                let name = &text[start..j];
+                let mut k = j;
+                while k < bytes.len() && bytes[k].is_ascii_whitespace() {
+                    k += 1;
+                }
+                if !name.is_empty() {
+                    match bytes.get(k) {
+                        Some(b';') => out.push(ModScan {
+                            inline: inline.iter().map(|(n, _)| n.clone()).collect(),
+                            name: name.to_string(),
+                            path_attr: pending_path.take(),
+                            span: Span {
+                                file,
+                                start: start as u32,
+                                end: j as u32,
+                            },
+                        }),
+                        Some(b'{') => {
+                            let dir = pending_path.take().unwrap_or_else(|| name.to_string());
+                            inline.push((dir, depth + 1));
+                        }
+                        _ => {}
+                    }
+                }
+                i = j;
+                continue;
+            }
+            b';' => pending_path = None,
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scans_mod_declarations_like_the_parser_sees_them() {
+        let src = "// mod fake;\nmod a;\n#[path = \"x/y.rs\"]\npub mod b;\nmod c { mod d; }\nlet s = \"mod e;\";\nmod r#type;\n";
+        let found: Vec<(Vec<String>, String, Option<String>)> = scan_mods(0, src)
+            .into_iter()
+            .map(|m| (m.inline, m.name, m.path_attr))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (vec![], "a".to_string(), None),
+                (vec![], "b".to_string(), Some("x/y.rs".to_string())),
+                (vec!["c".to_string()], "d".to_string(), None),
+                (vec![], "r#type".to_string(), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn matches_whole_identifiers_only() {
+        let mut p = Prefilter::new(["Client".to_string()]);
+        p.prepare();
+        assert!(p.matches("use a::Client;"));
+        assert!(!p.matches("struct MyClientThing;"));
+        assert!(!p.matches("fn client() {}"));
+    }
+}
