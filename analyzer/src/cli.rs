@@ -39,27 +39,27 @@ pub struct Cli {
     pub paths: Vec<PathBuf>,
 
     /// Path to Cargo.toml of the project to analyse
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     pub manifest_path: Option<PathBuf>,
 
     /// Package to analyse (repeatable; default: every workspace member)
-    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    #[arg(short = 'p', long = "package", value_name = "SPEC", global = true)]
     pub packages: Vec<String>,
 
     /// Analyse every workspace member (the default)
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub workspace: bool,
 
     /// Workspace member to leave out (repeatable)
-    #[arg(long, value_name = "SPEC")]
+    #[arg(long, value_name = "SPEC", global = true)]
     pub exclude: Vec<String>,
 
     /// Also analyse tests, examples and benches (default: lib and bins)
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub all_targets: bool,
 
     /// Extra rule file or folder of rule files (repeatable); replaces shipped rules of the same id
-    #[arg(long = "rules", value_name = "PATH")]
+    #[arg(long = "rules", value_name = "PATH", global = true)]
     pub rules: Vec<PathBuf>,
 
     /// Print the documentation of a rule and exit
@@ -71,31 +71,31 @@ pub struct Cli {
     pub message_format: MessageFormat,
 
     /// When to use colours (`NO_COLOR` is respected with `auto`)
-    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
     pub color: ColorWhen,
 
     /// Print only diagnostics, no summary line
-    #[arg(short, long)]
+    #[arg(short, long, global = true)]
     pub quiet: bool,
 
     /// Print per-phase timings and counts to stderr
-    #[arg(short, long)]
+    #[arg(short, long, global = true)]
     pub verbose: bool,
 
     /// Number of parser threads (default: one per core; `RAYON_NUM_THREADS` also works)
-    #[arg(short = 'j', long, value_name = "N")]
+    #[arg(short = 'j', long, value_name = "N", global = true)]
     pub jobs: Option<usize>,
 
     /// Make RULE (or `warnings`: every warning) an error; later level flags win
-    #[arg(short = 'D', long = "deny", value_name = "RULE")]
+    #[arg(short = 'D', long = "deny", value_name = "RULE", global = true)]
     pub deny: Vec<String>,
 
     /// Make RULE (or `warnings`) a warning
-    #[arg(short = 'W', long = "warn", value_name = "RULE")]
+    #[arg(short = 'W', long = "warn", value_name = "RULE", global = true)]
     pub warn: Vec<String>,
 
     /// Turn RULE (or `warnings`) off
-    #[arg(short = 'A', long = "allow", value_name = "RULE")]
+    #[arg(short = 'A', long = "allow", value_name = "RULE", global = true)]
     pub allow: Vec<String>,
 
     /// Do not report findings recorded in this baseline file
@@ -107,7 +107,7 @@ pub struct Cli {
     pub write_baseline: Option<PathBuf>,
 
     /// Parse every file, not only those that mention what the rules are about
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub no_prefilter: bool,
 
     /// Report only findings with a location in one of these files (repeatable; the analysis
@@ -120,6 +120,22 @@ pub struct Cli {
 pub enum Command {
     /// List the rules: id, level, summary and the file each comes from
     ListRules,
+    /// Show, for every facade (and every type that wraps a client), what each of its methods
+    /// does with it: keeps, drops, raw, or not a client
+    Audit {
+        /// Files or folders to analyse (default: the Cargo project around the current directory)
+        paths: Vec<PathBuf>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
+        format: AuditFormat,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum AuditFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -176,12 +192,21 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     if let Some(Command::ListRules) = cli.command {
         return list_rules(&cli, &mut stderr);
     }
+    let audit_format = match &cli.command {
+        Some(Command::Audit { format, .. }) => Some(*format),
+        _ => None,
+    };
     if let Some(id) = &cli.explain {
         return explain(&cli, id, &mut stderr);
     }
     let cwd = std::env::current_dir().unwrap_or_default();
+    let paths = match &cli.command {
+        Some(Command::Audit { paths, .. }) if !paths.is_empty() => paths.clone(),
+        _ => cli.paths.clone(),
+    };
     let opts = RunOptions {
-        paths: cli.paths.clone(),
+        audit: audit_format.is_some(),
+        paths,
         manifest_path: cli.manifest_path.clone(),
         cwd,
         selection: TargetSelection {
@@ -201,6 +226,9 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         },
     };
     let output = run(&opts);
+    if let Some(format) = audit_format {
+        return audit(format, &output, &mut stderr);
+    }
     if let Some(path) = &cli.write_baseline {
         return write_baseline(path, &output, &mut stderr);
     }
@@ -283,6 +311,37 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         EXIT_ERROR
     } else if finding_errors > 0 {
         EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+fn audit(
+    format: AuditFormat,
+    output: &crate::pipeline::RunOutput,
+    err: &mut StandardStream,
+) -> i32 {
+    let errors: Vec<_> = output
+        .diagnostics
+        .iter()
+        .filter(|d| !d.is_finding && d.level == Level::Error)
+        .cloned()
+        .collect();
+    let _ = render_human(err, &output.db, &errors);
+    let mut stdout = std::io::stdout().lock();
+    let written = match format {
+        AuditFormat::Table => {
+            crate::render_audit::render_table(&mut stdout, &output.db, &output.audits)
+        }
+        AuditFormat::Json => {
+            crate::render_audit::render_json(&mut stdout, &output.db, &output.audits)
+        }
+        AuditFormat::Markdown => {
+            crate::render_audit::render_markdown(&mut stdout, &output.db, &output.audits)
+        }
+    };
+    if written.is_err() || !errors.is_empty() {
+        EXIT_ERROR
     } else {
         EXIT_CLEAN
     }

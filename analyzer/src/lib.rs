@@ -18,6 +18,7 @@ pub mod lower;
 pub mod parse;
 pub mod pipeline;
 pub mod prefilter;
+pub mod render_audit;
 pub mod render_json;
 pub mod render_sarif;
 pub mod report;

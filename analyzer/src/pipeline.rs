@@ -34,6 +34,8 @@ pub struct RunOptions {
     pub baseline: Option<PathBuf>,
     /// Parse every file instead of only those that can matter.
     pub no_prefilter: bool,
+    /// Also audit every facade's methods (`facadelint audit`).
+    pub audit: bool,
 }
 
 #[derive(Default, Debug)]
@@ -50,6 +52,8 @@ pub struct Stats {
 
 pub struct RunOutput {
     pub db: SourceDb,
+    /// `(rule id, audit)` per facade, when asked for.
+    pub audits: Vec<(String, crate::analysis::audit::FacadeAudit)>,
     pub crates: Vec<crate::load::LoadedCrate>,
     /// The crate each file belongs to (by `FileId`; rule files have none).
     pub file_owner: Vec<Option<usize>>,
@@ -163,6 +167,7 @@ pub fn run(opts: &RunOptions) -> RunOutput {
         Err(e) => {
             return RunOutput {
                 db: SourceDb::default(),
+                audits: Vec::new(),
                 crates: Vec::new(),
                 file_owner: Vec::new(),
                 diagnostics: vec![Diagnostic::error(
@@ -217,13 +222,17 @@ pub fn run(opts: &RunOptions) -> RunOutput {
     stats.items = index.defs.len();
     stats.functions = index.fns.len();
     lap(&mut stats, "index");
+    let mut audits = Vec::new();
     for rule in rules.iter().filter(|r| r.level != RuleLevel::Allow) {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            analysis::analyse(&index, rule)
+            analysis::analyse(&index, rule, opts.audit)
         }));
         match result {
             Ok(r) => {
                 stats.instances += r.instances;
+                for a in r.audits {
+                    audits.push((rule.id.clone(), a));
+                }
                 for f in &r.findings {
                     diagnostics.push(finding_diagnostic(&db, &index, rule, f));
                 }
@@ -288,6 +297,7 @@ pub fn run(opts: &RunOptions) -> RunOutput {
     diagnostics.dedup();
     RunOutput {
         db,
+        audits,
         crates,
         file_owner,
         diagnostics,

@@ -154,7 +154,7 @@ fn registering_clients(flow: &Flow, recv: Value) -> Vec<Value> {
 }
 
 /// Every object of `o`'s wrapper chain (all alternatives), `o` first.
-fn chain_objects(flow: &Flow, o: ObjId) -> Vec<ObjId> {
+pub fn chain_objects(flow: &Flow, o: ObjId) -> Vec<ObjId> {
     let mut seen = Vec::new();
     let mut todo = vec![o];
     while let Some(x) = todo.pop() {

@@ -174,6 +174,8 @@ pub struct Flow<'a> {
     pub steps: u64,
     /// Objects built in the workspace whose methods still have to be seeded as entry points.
     new_receivers: Vec<ObjId>,
+    /// Entry values whose type's methods have all been seeded.
+    seeded_types: BTreeSet<ObjId>,
 }
 
 impl<'a> Flow<'a> {
@@ -196,6 +198,7 @@ impl<'a> Flow<'a> {
             path_cache: HashMap::new(),
             steps: 0,
             new_receivers: Vec::new(),
+            seeded_types: BTreeSet::new(),
         }
     }
 
@@ -469,6 +472,12 @@ impl<'a> Flow<'a> {
             return;
         }
         let inst = self.instance(BodyId::Fn(f), self_obj);
+        if let Some(o) = self_obj.filter(|o| self.ty_of(*o).is_some()) {
+            // The type's trait-default methods run on the same entry value.
+            if self.seeded_types.insert(o) {
+                self.seed_receiver(o);
+            }
+        }
         if let (Some(o), Some(body)) = (self_obj, info.def.body.as_ref()) {
             if let Some(sl) = body.self_local {
                 let n = self.var(inst, sl);

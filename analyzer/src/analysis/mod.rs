@@ -3,6 +3,7 @@
 //!
 //! Invariant: pure: from the index and the rules to findings; no IO, no threads.
 
+pub mod audit;
 pub mod findings;
 pub mod flow;
 pub mod model;
@@ -16,9 +17,11 @@ pub struct RuleResult<'r> {
     pub findings: Vec<findings::Finding>,
     pub instances: usize,
     pub steps: u64,
+    /// Filled when asked for: what each facade's methods do with it.
+    pub audits: Vec<audit::FacadeAudit>,
 }
 
-pub fn analyse<'r>(index: &Index, rule: &'r Rule) -> RuleResult<'r> {
+pub fn analyse<'r>(index: &Index, rule: &'r Rule, with_audit: bool) -> RuleResult<'r> {
     let model = model::RuleModel::new(index, rule);
     if model.client_types.is_empty() && model.client_traits.is_empty() {
         return RuleResult {
@@ -26,15 +29,22 @@ pub fn analyse<'r>(index: &Index, rule: &'r Rule) -> RuleResult<'r> {
             findings: Vec::new(),
             instances: 0,
             steps: 0,
+            audits: Vec::new(),
         };
     }
     let mut flow = flow::Flow::new(index, &model);
     flow.solve();
     let findings = findings::collect(&flow);
+    let audits = if with_audit {
+        audit::audit(&flow)
+    } else {
+        Vec::new()
+    };
     RuleResult {
         rule,
         findings,
         instances: flow.instances.len(),
         steps: flow.steps,
+        audits,
     }
 }

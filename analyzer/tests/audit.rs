@@ -1,0 +1,85 @@
+//! `facadelint audit` on every fixture: the exact table (snapshot `fixtures/<name>/expected.audit`,
+//! bless with FACADELINT_BLESS=1), plus structured checks of the JSON and Markdown forms on the
+//! Curator models.
+
+mod common;
+
+use common::*;
+use std::path::PathBuf;
+
+fn fixtures() -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(workspace_root().join("fixtures"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("Cargo.toml").is_file())
+        .collect();
+    out.sort();
+    out
+}
+
+fn audit(fixture: &str, format: &str) -> Run {
+    let dir = format!("fixtures/{fixture}");
+    let rules = format!("{dir}/facadelint-rules");
+    let mut args = vec!["audit", dir.as_str(), "--format", format];
+    if workspace_root().join(&rules).is_dir() {
+        args.extend(["--rules", rules.as_str()]);
+    }
+    run_in(&workspace_root(), &args, &[])
+}
+
+#[test]
+fn audit_tables_match_their_snapshots() {
+    let mut failures = Vec::new();
+    for dir in fixtures() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let run = audit(&name, "table");
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        if std::panic::catch_unwind(|| assert_snapshot(&dir.join("expected.audit"), &run.stdout))
+            .is_err()
+        {
+            failures.push(name);
+        }
+    }
+    assert!(failures.is_empty(), "audit snapshots differ: {failures:?}");
+}
+
+fn verdict(json: &serde_json::Value, facade: &str, method: &str) -> String {
+    json["facades"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["facade"] == facade && f["tracker"].is_string())
+        .flat_map(|f| f["methods"].as_array().unwrap())
+        .find(|m| m["method"] == method)
+        .map(|m| m["verdict"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no {facade}::{method} in {json}"))
+}
+
+#[test]
+fn curator_5_6_0_facade_drops_or_exposes_and_5_8_0_keeps() {
+    let leak: serde_json::Value =
+        serde_json::from_str(&audit("curator-5.6.0", "json").stdout).unwrap();
+    for method in ["using_namespace", "non_namespace_view", "zookeeper_client"] {
+        let v = verdict(&leak, "WatcherRemovalFacade", method);
+        assert!(v == "drops" || v == "raw", "5.6.0 {method}: {v}");
+    }
+    let fixed: serde_json::Value =
+        serde_json::from_str(&audit("curator-5.8.0", "json").stdout).unwrap();
+    assert_eq!(
+        verdict(&fixed, "WatcherRemovalFacade", "using_namespace"),
+        "keeps"
+    );
+    assert_eq!(
+        verdict(&fixed, "WatcherRemovalFacade", "non_namespace_view"),
+        "keeps"
+    );
+}
+
+#[test]
+fn markdown_is_a_table_per_facade() {
+    let md = audit("curator-5.6.0", "markdown").stdout;
+    assert!(md.starts_with("## facadelint audit\n"), "{md}");
+    assert!(md.contains("| method | verdict | via | returns | at |"));
+    assert!(md.contains("| `using_namespace` | **drops** |"), "{md}");
+}
