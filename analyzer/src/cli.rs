@@ -106,6 +106,14 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
 
+    /// Write each finding's path as a graph: `--graph dot FILE` or `--graph mermaid FILE`
+    #[arg(long, num_args = 2, value_names = ["FORMAT", "FILE"])]
+    pub graph: Vec<String>,
+
+    /// Apply the suggestions that are certain (machine-applicable), rewriting files in place
+    #[arg(long)]
+    pub fix: bool,
+
     /// Parse every file, not only those that mention what the rules are about
     #[arg(long, global = true)]
     pub no_prefilter: bool,
@@ -231,6 +239,40 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     }
     if let Some(path) = &cli.write_baseline {
         return write_baseline(path, &output, &mut stderr);
+    }
+    if let [format, file] = cli.graph.as_slice() {
+        let text = match format.as_str() {
+            "dot" => crate::render_graph::dot(&output.db, &output.diagnostics),
+            "mermaid" => crate::render_graph::mermaid(&output.db, &output.diagnostics),
+            other => {
+                let _ = writeln!(
+                    stderr,
+                    "error: unknown graph format `{other}` (expected `dot` or `mermaid`)"
+                );
+                return EXIT_ERROR;
+            }
+        };
+        if let Err(e) = std::fs::write(file, text) {
+            let _ = writeln!(stderr, "error: cannot write `{file}`: {e}");
+            return EXIT_ERROR;
+        }
+    }
+    if cli.fix {
+        match crate::fix::apply(&output.db, &output.diagnostics) {
+            Ok(done) => {
+                for (file, n) in done {
+                    let _ = writeln!(
+                        stderr,
+                        "facadelint: fixed {n} finding{} in {file}",
+                        plural(n)
+                    );
+                }
+            }
+            Err(e) => {
+                let _ = writeln!(stderr, "error: cannot apply fixes: {e}");
+                return EXIT_ERROR;
+            }
+        }
     }
     let result = match cli.message_format {
         MessageFormat::Human => render_human(&mut stderr, &output.db, &output.diagnostics),

@@ -31,6 +31,30 @@ pub struct Label {
     pub primary: bool,
 }
 
+/// Whether a suggested replacement can be applied without a human looking (rustc's terms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applicability {
+    MachineApplicable,
+    MaybeIncorrect,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::MachineApplicable => "MachineApplicable",
+            Applicability::MaybeIncorrect => "MaybeIncorrect",
+        }
+    }
+}
+
+/// Replace the text of `span` with `replacement`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suggestion {
+    pub span: Span,
+    pub replacement: String,
+    pub applicability: Applicability,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub level: Level,
@@ -45,6 +69,10 @@ pub struct Diagnostic {
     /// A finding's identity that survives unrelated edits (no line numbers): for baselines
     /// and SARIF fingerprints.
     pub key: Option<String>,
+    /// The fix the `help:` describes, when it can be written as a replacement.
+    pub suggestion: Option<Suggestion>,
+    /// A finding's wrapper chains before the bypass and at the registration (for graphs).
+    pub chains: Option<(Vec<String>, Vec<String>)>,
 }
 
 impl Diagnostic {
@@ -58,6 +86,8 @@ impl Diagnostic {
             helps: Vec::new(),
             is_finding: false,
             key: None,
+            suggestion: None,
+            chains: None,
         }
     }
 

@@ -69,7 +69,21 @@ fn message(db: &SourceDb, d: &Diagnostic, explanation: &dyn Fn(&str) -> Option<S
         .notes
         .iter()
         .map(|n| child("note", n))
-        .chain(d.helps.iter().map(|h| child("help", h)))
+        .chain(d.helps.iter().map(|h| {
+            let mut c = child("help", h);
+            if let Some(s) = &d.suggestion {
+                let label = Label {
+                    span: s.span,
+                    message: String::new(),
+                    primary: true,
+                };
+                let mut sp = span(db, &label);
+                sp["suggested_replacement"] = Value::from(s.replacement.clone());
+                sp["suggestion_applicability"] = Value::from(s.applicability.as_str());
+                c["spans"] = Value::Array(vec![sp]);
+            }
+            c
+        }))
         .collect();
     json!({
         "$message_type": "diagnostic",

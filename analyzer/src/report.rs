@@ -4,7 +4,7 @@
 //! `quote` from the facade's real declarations and is never applied here.
 
 use crate::analysis::findings::{Finding, FindingKind};
-use crate::diag::{Diagnostic, Level};
+use crate::diag::{Applicability, Diagnostic, Level, Suggestion};
 use crate::hir::TypeRef;
 use crate::index::{strip_refs, DefId, DefKind, FnOwner, Index, Ty};
 use crate::rules::{Rule, RuleLevel};
@@ -107,10 +107,23 @@ pub fn finding_diagnostic(db: &SourceDb, index: &Index, rule: &Rule, f: &Finding
         ));
     }
     let _ = db;
+    d.chains = Some((f.chain_before.clone(), f.chain_after.clone()));
     match suggestion(db, index, f) {
-        Some(code) => d.with_help(format!(
-            "re-wrap the result so that it shares this facade's tracker:\n    {code}"
-        )),
+        Some(code) => {
+            let applicability = if is_whole_return(db, f.bypass) {
+                Applicability::MachineApplicable
+            } else {
+                Applicability::MaybeIncorrect
+            };
+            d.suggestion = Some(Suggestion {
+                span: f.bypass,
+                replacement: code.clone(),
+                applicability,
+            });
+            d.with_help(format!(
+                "re-wrap the result so that it shares this facade's tracker:\n    {code}"
+            ))
+        }
         None => d.with_help(match f.kind {
             FindingKind::Foreign => format!(
                 "obtain the client from the enclosing `{facade}` (or re-wrap it with the same `{}`)",
@@ -199,6 +212,23 @@ fn suggestion(db: &SourceDb, index: &Index, f: &Finding) -> Option<String> {
         built
     };
     Some(tidy(&code.to_string()))
+}
+
+/// Whether the span is the whole tail expression of its function body (only blanks and
+/// comments between it and the braces): replacing it then changes nothing else.
+fn is_whole_return(db: &SourceDb, span: crate::source::Span) -> bool {
+    let text = &db.get(span.file).text;
+    let before = strip_comments(&text[..span.start as usize]);
+    let after = strip_comments(&text[span.end as usize..]);
+    before.trim_end().ends_with('{') && after.trim_start().starts_with('}')
+}
+
+/// The text with `//` comments blanked (enough for the neighbourhood of one expression).
+fn strip_comments(s: &str) -> String {
+    s.lines()
+        .map(|l| l.split_once("//").map(|(code, _)| code).unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `quote` prints tokens with spaces everywhere; close them up the way rustfmt would.

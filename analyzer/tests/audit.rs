@@ -83,3 +83,89 @@ fn markdown_is_a_table_per_facade() {
     assert!(md.contains("| method | verdict | via | returns | at |"));
     assert!(md.contains("| `using_namespace` | **drops** |"), "{md}");
 }
+
+#[test]
+fn graphs_show_each_finding_path_with_the_bypass_highlighted() {
+    let dir = std::env::temp_dir().join(format!("facadelint-graph-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (format, name) in [("dot", "graph.dot"), ("mermaid", "graph.mmd")] {
+        let out = dir.join(name);
+        let out_s = out.to_string_lossy().into_owned();
+        let run = run_in(
+            &workspace_root(),
+            &["fixtures/curator-5.6.0", "-q", "--graph", format, &out_s],
+            &[],
+        );
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert_snapshot(
+            &workspace_root().join(format!("analyzer/tests/ui/curator-5.6.0.{name}")),
+            &text,
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn fix_applies_the_rewrap_and_the_result_is_clean_and_compiles() {
+    let dir = copy_fixture("curator-5.6.0", "fix");
+    let fixed = run_in(&dir, &["--fix", "-q", "--color", "never"], &[]);
+    assert_eq!(
+        fixed.code, 1,
+        "the findings of this run are still reported: {}",
+        fixed.stderr
+    );
+    assert!(
+        fixed
+            .stderr
+            .contains("fixed 1 finding in src/imps/watcher_removal_facade.rs"),
+        "{}",
+        fixed.stderr
+    );
+    let again = run_in(&dir, &["-q", "--color", "never"], &[]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    let out = std::process::Command::new("rustc")
+        .args([
+            "--edition",
+            "2021",
+            "--crate-type",
+            "lib",
+            "--emit=metadata",
+            "--cap-lints",
+            "allow",
+            "-o",
+        ])
+        .arg(dir.join("fixed.rmeta"))
+        .arg(dir.join("src/lib.rs"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn json_carries_the_suggestion_with_its_applicability() {
+    let run = run_in(
+        &workspace_root(),
+        &["fixtures/curator-5.6.0", "--message-format", "json"],
+        &[],
+    );
+    let first: serde_json::Value =
+        serde_json::from_str(run.stdout.lines().next().unwrap()).unwrap();
+    let help = first["message"]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["level"] == "help")
+        .unwrap();
+    let span = &help["spans"][0];
+    assert_eq!(span["suggestion_applicability"], "MachineApplicable");
+    assert!(span["suggested_replacement"]
+        .as_str()
+        .unwrap()
+        .contains("removal_manager: std::sync::Arc::clone(&self.removal_manager)"));
+}
