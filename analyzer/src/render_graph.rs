@@ -47,8 +47,8 @@ pub fn dot(db: &SourceDb, diagnostics: &[Diagnostic]) -> String {
                 escape(&at(db, l))
             );
         }
-        for j in 1..steps.len() {
-            let into_bypass = steps[j].primary;
+        for (j, step) in steps.iter().enumerate().skip(1) {
+            let into_bypass = step.primary;
             let style = if into_bypass {
                 " [color=red, penwidth=2, label=\"bypass\"]"
             } else {
@@ -106,8 +106,8 @@ pub fn mermaid(db: &SourceDb, diagnostics: &[Diagnostic]) -> String {
                 quote(&at(db, l))
             );
         }
-        for j in 1..steps.len() {
-            if steps[j].primary {
+        for (j, step) in steps.iter().enumerate().skip(1) {
+            if step.primary {
                 let _ = writeln!(out, "    f{i}_{} -->|bypass| f{i}_{j}", j - 1);
                 red_edges.push(edge);
             } else {
@@ -134,8 +134,8 @@ pub fn mermaid(db: &SourceDb, diagnostics: &[Diagnostic]) -> String {
                 edge += 1;
             }
         }
-        for j in 0..steps.len() {
-            if steps[j].primary {
+        for (j, step) in steps.iter().enumerate() {
+            if step.primary {
                 let _ = writeln!(out, "    style f{i}_{j} stroke:#d00,stroke-width:3px");
             }
         }
