@@ -219,8 +219,30 @@ pub fn load(
     let ancestors: Vec<FileId> = ancestors.into_iter().collect();
     loader.parse_skipped(&ancestors);
     let parsed_skipped = skipped.len() - ancestors.len();
-    for id in loose {
-        if !claimed.contains(&id) && !crates.iter().any(|c: &LoadedCrate| c.root == id) {
+    // Walked files become crate roots unless a root's module tree already holds them
+    // (a file only a cycle of `mod`s or an unused `cfg_attr` path names is a root too).
+    let mut children: HashMap<FileId, Vec<FileId>> = HashMap::new();
+    for ((parent, _), child) in &loader.mod_links {
+        children.entry(*parent).or_default().push(*child);
+    }
+    let mut reached: BTreeSet<FileId> = BTreeSet::new();
+    let mark = |root: FileId, reached: &mut BTreeSet<FileId>| {
+        let mut todo = vec![root];
+        while let Some(f) = todo.pop() {
+            if reached.insert(f) {
+                todo.extend(children.get(&f).into_iter().flatten().copied());
+            }
+        }
+    };
+    for c in &crates {
+        mark(c.root, &mut reached);
+    }
+    // Files no `mod` names first, then whatever is still not in a tree.
+    let (unclaimed, rest): (Vec<FileId>, Vec<FileId>) =
+        loose.iter().partition(|f| !claimed.contains(*f));
+    for id in unclaimed.into_iter().chain(rest) {
+        if !reached.contains(&id) {
+            mark(id, &mut reached);
             let path = &loader.db.get(id).path;
             let stem = path
                 .file_stem()
@@ -399,7 +421,14 @@ impl Loader<'_> {
                         let base = self.child_dir[file][0].clone();
                         decl.inline.iter().fold(base, |d, m| d.join(m))
                     };
-                    (vec![dir.join(p)], true)
+                    // A `cfg_attr` path may name a file of another platform: the usual
+                    // places are tried after it.
+                    let mut candidates = vec![dir.join(p)];
+                    let base = self.child_dir[file][0].clone();
+                    let plain = decl.inline.iter().fold(base, |d, m| d.join(m));
+                    candidates.push(plain.join(format!("{file_name}.rs")));
+                    candidates.push(plain.join(&file_name).join("mod.rs"));
+                    (candidates, true)
                 }
                 None => {
                     let candidates = self.child_dir[file]

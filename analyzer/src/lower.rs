@@ -399,18 +399,33 @@ impl Cx<'_, '_> {
     }
 }
 
+/// `#[path = "x"]`, or the first `path = "x"` inside `#[cfg_attr(pred, path = "x")]` (the
+/// analysis includes cfg-gated code, so the first alternative that exists is taken).
 fn path_attribute(attr: &syn::Attribute) -> Option<String> {
-    if !attr.path().is_ident("path") {
+    if attr.path().is_ident("path") {
+        return match &attr.meta {
+            syn::Meta::NameValue(nv) => str_value(&nv.value),
+            _ => None,
+        };
+    }
+    if !attr.path().is_ident("cfg_attr") {
         return None;
     }
-    match &attr.meta {
-        syn::Meta::NameValue(nv) => match &nv.value {
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            }) => Some(s.value()),
-            _ => None,
-        },
+    let nested = attr
+        .parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated)
+        .ok()?;
+    nested.iter().skip(1).find_map(|m| match m {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("path") => str_value(&nv.value),
+        _ => None,
+    })
+}
+
+fn str_value(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
         _ => None,
     }
 }

@@ -223,16 +223,39 @@ pub fn scan_mods(file: FileId, text: &str) -> Vec<ModScan> {
                     inline.pop();
                 }
             }
-            b'#' if text[i..].starts_with("#[path") => {
-                let rest = &text[i..];
-                let end = rest.find(']').unwrap_or(rest.len());
-                let attr = &rest[..end];
-                pending_path = attr
-                    .split_once('"')
-                    .and_then(|(_, r)| r.split_once('"'))
-                    .map(|(p, _)| p.to_string());
-                i += end;
+            b'#' if bytes.get(i + 1) == Some(&b'[') => {
+                let end = i + 1 + balanced_end(&bytes[i + 1..]);
+                let attr = &text[i + 2..end.saturating_sub(1).max(i + 2)];
+                let attr = attr.trim();
+                if attr.starts_with("path") || attr.starts_with("cfg_attr") {
+                    // `#[path = "x"]`, or the first `path = "x"` of a `cfg_attr`.
+                    if let Some(at) = attr.find("path") {
+                        pending_path = attr[at..]
+                            .split_once('"')
+                            .and_then(|(_, r)| r.split_once('"'))
+                            .map(|(p, _)| p.to_string());
+                    }
+                }
+                i = end;
                 continue;
+            }
+            // A macro invocation's tokens are not items to the parser either.
+            b'!' if i > 0 && is_ident(bytes[i - 1]) => {
+                let mut j = i + 1;
+                while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                // `macro_rules! name { … }`
+                while j < bytes.len() && is_ident(bytes[j]) {
+                    j += 1;
+                }
+                while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                if matches!(bytes.get(j), Some(b'{' | b'(' | b'[')) {
+                    i = j + balanced_end(&bytes[j..]);
+                    continue;
+                }
             }
             b'm' if text[i..].starts_with("mod")
                 && !(i > 0 && is_ident(bytes[i - 1]))
@@ -284,13 +307,48 @@ pub fn scan_mods(file: FileId, text: &str) -> Vec<ModScan> {
     out
 }
 
+/// The length of the bracketed group that starts at `bytes[0]` (strings and comments skipped).
+fn balanced_end(bytes: &[u8]) -> usize {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn scans_mod_declarations_like_the_parser_sees_them() {
-        let src = "// mod fake;\nmod a;\n#[path = \"x/y.rs\"]\npub mod b;\nmod c { mod d; }\nlet s = \"mod e;\";\nmod r#type;\n";
+        let src = "// mod fake;\nmod a;\n#[path = \"x/y.rs\"]\npub mod b;\nmod c { mod d; }\nlet s = \"mod e;\";\nmod r#type;\n\
+                   cfg_if! { mod hidden; }\n#[cfg_attr(unix, path = \"u.rs\")]\nmod sys;\n";
         let found: Vec<(Vec<String>, String, Option<String>)> = scan_mods(0, src)
             .into_iter()
             .map(|m| (m.inline, m.name, m.path_attr))
@@ -302,6 +360,7 @@ mod tests {
                 (vec![], "b".to_string(), Some("x/y.rs".to_string())),
                 (vec!["c".to_string()], "d".to_string(), None),
                 (vec![], "r#type".to_string(), None),
+                (vec![], "sys".to_string(), Some("u.rs".to_string())),
             ]
         );
     }
