@@ -305,3 +305,44 @@ pub fn run(opts: &RunOptions) -> RunOutput {
         stats,
     }
 }
+
+/// Analyses one in-memory file with the shipped rules, through every stage but discovery
+/// (for fuzzing and embedding): parse errors and findings come back as diagnostics.
+pub fn analyse_text(text: &str) -> Vec<Diagnostic> {
+    let mut db = SourceDb::default();
+    let mut diagnostics = Vec::new();
+    let rules = load_rules(&[], true, &mut db, &mut diagnostics);
+    let file = db.add(crate::source::SourceFile::new(
+        "input.rs".into(),
+        PathBuf::from("input.rs"),
+        text.to_string(),
+    ));
+    let Ok(pool) = parser_pool(Some(1)) else {
+        return diagnostics;
+    };
+    let parsed = crate::parse::parse_files(&pool, &db, &[file]);
+    let mut syntax: Vec<Option<crate::hir::FileSyntax>> = (0..db.len()).map(|_| None).collect();
+    for p in parsed {
+        diagnostics.extend(p.errors);
+        syntax[p.file] = p.syntax;
+    }
+    let krate = crate::load::LoadedCrate {
+        name: "input".into(),
+        package_id: None,
+        target_name: "input".into(),
+        edition: "2021".into(),
+        root: file,
+        kind: "file".into(),
+        package: None,
+        manifest: None,
+    };
+    let index = Index::build(std::slice::from_ref(&krate), syntax, &Default::default());
+    for rule in &rules {
+        let result = analysis::analyse(&index, rule, true);
+        for f in &result.findings {
+            diagnostics.push(finding_diagnostic(&db, &index, rule, f));
+        }
+    }
+    diagnostics.sort_by_cached_key(|d| d.sort_key(&db));
+    diagnostics
+}
