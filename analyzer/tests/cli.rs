@@ -221,3 +221,47 @@ fn json_lines_carry_cargo_envelope_and_rustc_diagnostic_fields() {
         serde_json::json!({"reason": "build-finished", "success": false})
     );
 }
+
+fn snapshot_tree(dir: &Path) -> Vec<(String, Vec<u8>, std::time::SystemTime)> {
+    let mut out: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let meta = e.metadata().unwrap();
+            let bytes = if meta.is_file() {
+                std::fs::read(e.path()).unwrap()
+            } else {
+                Vec::new()
+            };
+            (
+                e.path().display().to_string(),
+                bytes,
+                meta.modified().unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn analysed_tree_is_left_exactly_as_it_was() {
+    let dir = copy_fixture("curator-5.6.0", "read-only");
+    let before = snapshot_tree(&dir);
+    for args in [
+        vec!["--color", "never"],
+        vec!["--message-format", "json"],
+        vec!["--message-format", "sarif"],
+        vec!["audit"],
+        vec!["--no-prefilter", "-v"],
+    ] {
+        let run = run_in(&dir, &args, &[]);
+        assert!(run.code == 0 || run.code == 1, "{args:?}: {}", run.stderr);
+    }
+    assert_eq!(
+        snapshot_tree(&dir),
+        before,
+        "no file created, changed or touched"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
