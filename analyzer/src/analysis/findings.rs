@@ -545,8 +545,10 @@ fn construction_in_impl(flow: &Flow, o: ObjId, facade_ty: DefId) -> Option<(Span
         .min()
 }
 
-/// Where code running for `holder` obtains `client` (or what it was derived from) from a call
-/// or a path: in the holder's own methods first, the most original value first.
+/// Where the holder's own methods obtain `client` (or what it was derived from) from a call or
+/// a path, the most original value first. Only the holder's own code counts: a builder's
+/// method seen under the holder may be shared (by bounded contexts) with builders made
+/// elsewhere, and what they obtain is not the holder's doing.
 fn obtaining_site(flow: &Flow, holder: ObjId, client: ObjId) -> Option<(Span, BodyId)> {
     let holder_ty = flow.ty_of(holder);
     let wanted = ancestry(flow, client);
@@ -556,14 +558,14 @@ fn obtaining_site(flow: &Flow, holder: ObjId, client: ObjId) -> Option<(Span, Bo
         })
         .filter_map(|(inst, span, dst)| {
             let vals = flow.peek_var(inst, dst);
-            let rank = wanted.iter().position(|w| vals.iter().any(|v| v.obj == *w))?;
+            let rank = wanted.iter().position(|w| vals.iter().any(|v| v.obj == *w && v.tag.is_none()))?;
             let own_method = match inst.body {
                 BodyId::Fn(f) => {
                     matches!(flow.index.fn_info(f).owner, FnOwner::Impl { self_def, .. } if self_def == holder_ty)
                 }
                 BodyId::Static(_) => false,
             };
-            Some(((!own_method, rank, span), inst.body))
+            own_method.then_some(((false, rank, span), inst.body))
         })
         .min()
         .map(|((_, _, span), body)| (span, body))
