@@ -27,6 +27,7 @@ PY_REQUIREMENTS=(
     filelock==4.3.1
     platformdirs==4.14.8
     python-discovery==1.9.6
+    packaging==26.4
 )
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
