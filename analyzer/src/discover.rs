@@ -33,6 +33,9 @@ pub struct Discovery {
     pub diagnostics: Vec<Diagnostic>,
     /// The root of the (first) Cargo workspace analysed: where configuration is read.
     pub workspace_root: Option<PathBuf>,
+    /// Manifests that are not valid TOML: (path, text, byte range, message), so the warning
+    /// can point inside the file once it is in the source database.
+    pub bad_manifests: Vec<(PathBuf, String, std::ops::Range<usize>, String)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -102,16 +105,32 @@ fn cargo_project(manifest: &Path, selection: &TargetSelection, out: &mut Discove
         Ok(m) => m,
         Err(e) => {
             let dir = manifest.parent().unwrap_or(Path::new("."));
-            out.diagnostics.push(
-                Diagnostic::warning(
-                    "cargo-metadata",
-                    format!(
-                        "`cargo metadata` failed for `{}`; walking the folder instead",
-                        manifest.display()
-                    ),
-                )
-                .with_note(first_line(&e.to_string())),
-            );
+            let text = std::fs::read_to_string(manifest).unwrap_or_default();
+            match toml::from_str::<toml::Table>(&text) {
+                Err(te) => out.bad_manifests.push((
+                    manifest.to_path_buf(),
+                    text,
+                    te.span().unwrap_or(0..0),
+                    te.message().trim().to_string(),
+                )),
+                Ok(_) => {
+                    let message = e.to_string();
+                    let mut d = Diagnostic::warning(
+                        "cargo-metadata",
+                        format!(
+                            "`cargo metadata` failed for `{}`; walking the folder instead",
+                            manifest.display()
+                        ),
+                    )
+                    .with_note(first_line(&message));
+                    // Cargo says why on a later line (`missing field `package.name``).
+                    let cause = message.lines().rev().map(str::trim).find(|l| !l.is_empty());
+                    if let Some(cause) = cause.filter(|c| *c != first_line(&message)) {
+                        d = d.with_note(format!("cargo: {cause}"));
+                    }
+                    out.diagnostics.push(d);
+                }
+            }
             walk(dir, out);
             return;
         }

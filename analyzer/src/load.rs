@@ -320,6 +320,11 @@ impl Loader<'_> {
                 (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
             }
         };
+        // rustc drops a byte-order mark before counting lines and columns; so do we.
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        };
         let id = self
             .db
             .add(SourceFile::new(name.clone(), path.to_path_buf(), text));
@@ -460,10 +465,14 @@ impl Loader<'_> {
                     }
                 }
                 None => {
-                    let shown: Vec<String> = candidates
-                        .iter()
-                        .map(|c| display_name(c, &self.cwd))
-                        .collect();
+                    // rustc reads only the `#[path]` file; the other places were our fallback.
+                    let named = if via_path {
+                        &candidates[..1]
+                    } else {
+                        &candidates[..]
+                    };
+                    let shown: Vec<String> =
+                        named.iter().map(|c| display_name(c, &self.cwd)).collect();
                     self.diagnostics.push(
                         Diagnostic::error(
                             "missing-module",

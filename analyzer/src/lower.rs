@@ -695,7 +695,7 @@ impl<'c, 'a, 'b> BodyCx<'c, 'a, 'b> {
                     syn::Member::Unnamed(i) => i.index.to_string(),
                 };
                 let dst = self.new_temp();
-                let span = self.span(f.span());
+                let span = self.span(expr_span(e));
                 self.push(Inst::Field {
                     dst,
                     base,
@@ -709,7 +709,7 @@ impl<'c, 'a, 'b> BodyCx<'c, 'a, 'b> {
                 let recv_place = self.place(&m.receiver);
                 let args = self.exprs(&m.args);
                 let dst = self.new_temp();
-                let span = self.span(m.span());
+                let span = self.span(expr_span(e));
                 let method_span = self.span(m.method.span());
                 self.push(Inst::CallMethod {
                     dst,
@@ -725,7 +725,7 @@ impl<'c, 'a, 'b> BodyCx<'c, 'a, 'b> {
             E::Call(c) => {
                 let args = self.exprs(&c.args);
                 let dst = self.new_temp();
-                let span = self.span(c.span());
+                let span = self.span(expr_span(e));
                 match &*c.func {
                     E::Path(p) if p.qself.is_none() && self.local_path(&p.path).is_none() => {
                         let path = self.cx.path(&p.path);
@@ -763,7 +763,7 @@ impl<'c, 'a, 'b> BodyCx<'c, 'a, 'b> {
                     .collect();
                 let base = s.rest.as_ref().map(|r| self.expr(r));
                 let dst = self.new_temp();
-                let span = self.span(s.span());
+                let span = self.span(expr_span(e));
                 self.push(Inst::Struct {
                     dst,
                     path,
@@ -965,7 +965,13 @@ impl<'c, 'a, 'b> BodyCx<'c, 'a, 'b> {
 
     fn closure(&mut self, c: &syn::ExprClosure) -> Local {
         let ret = self.new_named("<closure return>");
-        let span = self.span(c.span());
+        let start = c
+            .movability
+            .map(|m| m.span)
+            .or(c.asyncness.map(|a| a.span))
+            .or(c.capture.map(|m| m.span))
+            .unwrap_or(c.or1_token.span);
+        let span = self.span(start.join(expr_end(&c.body)).unwrap_or(start));
         let params = self.with_scope(|this| {
             let params: Vec<Local> = c
                 .inputs
@@ -1024,4 +1030,106 @@ fn parse_repeat(input: syn::parse::ParseStream) -> syn::Result<(syn::Expr, syn::
     input.parse::<Token![;]>()?;
     let count: syn::Expr = input.parse()?;
     Ok((value, count))
+}
+
+/// The span of an expression from its first to its last token, found by walking down to the
+/// leftmost and rightmost leaves: `Spanned::span` prints the whole expression to find them,
+/// which makes long method chains and deep closures quadratic.
+fn expr_span(e: &syn::Expr) -> PmSpan {
+    let (start, end) = (expr_start(e), expr_end(e));
+    start.join(end).unwrap_or(start)
+}
+
+fn expr_start(mut e: &syn::Expr) -> PmSpan {
+    use syn::Expr as E;
+    loop {
+        e = match e {
+            E::MethodCall(m) => &m.receiver,
+            E::Field(f) => &f.base,
+            E::Call(c) => &c.func,
+            E::Index(i) => &i.expr,
+            E::Try(t) => &t.expr,
+            E::Await(a) => &a.base,
+            E::Cast(c) => &c.expr,
+            E::Binary(b) => &b.left,
+            E::Range(r) => match &r.start {
+                Some(s) => s,
+                None => return r.limits.span(),
+            },
+            E::Assign(a) => &a.left,
+            E::Path(p) => {
+                return match (&p.qself, p.path.leading_colon, p.path.segments.first()) {
+                    (Some(q), _, _) => q.lt_token.span,
+                    (None, Some(c), _) => c.spans[0],
+                    (None, None, Some(s)) => s.ident.span(),
+                    _ => p.span(),
+                }
+            }
+            E::Paren(p) => return p.paren_token.span.open(),
+            E::Block(b) if b.label.is_none() => return b.block.brace_token.span.open(),
+            E::Lit(l) => return l.lit.span(),
+            E::Reference(r) => return r.and_token.span,
+            E::Closure(c) => {
+                return c
+                    .movability
+                    .map(|m| m.span)
+                    .or(c.asyncness.map(|a| a.span))
+                    .or(c.capture.map(|m| m.span))
+                    .unwrap_or(c.or1_token.span)
+            }
+            E::Macro(m) => {
+                return m
+                    .mac
+                    .path
+                    .segments
+                    .first()
+                    .map(|s| s.ident.span())
+                    .unwrap_or_else(|| m.span())
+            }
+            other => return other.span(),
+        };
+    }
+}
+
+fn expr_end(mut e: &syn::Expr) -> PmSpan {
+    use syn::Expr as E;
+    loop {
+        e = match e {
+            E::Closure(c) => &c.body,
+            E::Binary(b) => &b.right,
+            E::Unary(u) => &u.expr,
+            E::Reference(r) => &r.expr,
+            E::Assign(a) => &a.right,
+            E::Range(r) => match &r.end {
+                Some(end) => end,
+                None => return r.limits.span(),
+            },
+            E::MethodCall(m) => return m.paren_token.span.close(),
+            E::Call(c) => return c.paren_token.span.close(),
+            E::Field(f) => return f.member.span(),
+            E::Index(i) => return i.bracket_token.span.close(),
+            E::Try(t) => return t.question_token.span,
+            E::Await(a) => return a.await_token.span,
+            E::Paren(p) => return p.paren_token.span.close(),
+            E::Block(b) => return b.block.brace_token.span.close(),
+            E::Struct(s) => return s.brace_token.span.close(),
+            E::Lit(l) => return l.lit.span(),
+            E::Path(p) => {
+                return p
+                    .path
+                    .segments
+                    .last()
+                    .map(|s| s.ident.span())
+                    .unwrap_or_else(|| p.span())
+            }
+            E::Macro(m) => {
+                return match &m.mac.delimiter {
+                    syn::MacroDelimiter::Paren(p) => p.span.close(),
+                    syn::MacroDelimiter::Brace(b) => b.span.close(),
+                    syn::MacroDelimiter::Bracket(b) => b.span.close(),
+                }
+            }
+            other => return other.span(),
+        };
+    }
 }

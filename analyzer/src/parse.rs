@@ -13,8 +13,12 @@ use rayon::prelude::*;
 /// syn needs about 5 KB of stack per nesting level; parser threads get this much.
 pub const PARSER_STACK_BYTES: usize = 256 << 20;
 
-/// Deeper input is reported instead of parsed: past this a 256 MiB stack is not enough.
-pub const MAX_NESTING: usize = 10_000;
+/// Deeper input is reported instead of parsed: past this a 256 MiB stack is not enough for
+/// syn in every build (types nest more costly than expressions).
+pub const MAX_NESTING: usize = 4_000;
+
+/// Nesting without brackets (`&&&&T`, `!!!!x`, `Vec<Vec<…>>`) recurses in the parser too.
+pub const MAX_UNBRACKETED: usize = 2_000;
 
 pub struct ParsedFile {
     pub file: FileId,
@@ -89,7 +93,7 @@ fn parse_guarded(db: &SourceDb, file: FileId) -> ParsedFile {
             syntax: None,
             errors: vec![Diagnostic::error(
                 "parse-error",
-                format!("nesting deeper than {MAX_NESTING} levels"),
+                "nesting too deep to parse safely".to_string(),
             )
             .with_primary(at, format!("nesting reaches {depth} levels here"))
             .with_note(
@@ -134,16 +138,66 @@ fn parse_guarded(db: &SourceDb, file: FileId) -> ParsedFile {
 /// Finds where bracket nesting first exceeds [`MAX_NESTING`], skipping strings and comments.
 fn too_deep(bytes: &[u8]) -> Option<(usize, usize)> {
     let mut depth = 0usize;
+    // Prefix operators in a row, and generic angle brackets open in one statement.
+    let mut prefix_run = 0usize;
+    let mut angles = 0usize;
+    let mut pipes = 0usize;
+    let mut elses = 0usize;
     let mut i = 0;
     while i < bytes.len() {
-        match bytes[i] {
+        let b = bytes[i];
+        if matches!(b, b'&' | b'!' | b'*' | b'-') {
+            prefix_run += 1;
+            if prefix_run > MAX_UNBRACKETED {
+                return Some((i, prefix_run));
+            }
+        } else if !b.is_ascii_whitespace() {
+            prefix_run = 0;
+        }
+        match b {
+            b'<' => {
+                angles += 1;
+                if angles > MAX_UNBRACKETED {
+                    return Some((i, angles));
+                }
+            }
+            b'>' => angles = angles.saturating_sub(1),
+            b';' => {
+                angles = 0;
+                pipes = 0;
+                elses = 0;
+            }
+            // Closure heads `|x| |y| …` nest their bodies.
+            b'|' => {
+                pipes += 1;
+                if pipes > 2 * MAX_UNBRACKETED {
+                    return Some((i, pipes / 2));
+                }
+            }
+            // `else if` chains nest each `if` in the previous `else`.
+            b'e' if bytes[i..].starts_with(b"else")
+                && (i == 0 || !is_ident_byte(bytes[i - 1]))
+                && !bytes.get(i + 4).copied().is_some_and(is_ident_byte) =>
+            {
+                elses += 1;
+                if elses > MAX_UNBRACKETED {
+                    return Some((i, elses));
+                }
+            }
+            _ => {}
+        }
+        match b {
             b'(' | b'[' | b'{' => {
+                angles = 0;
                 depth += 1;
                 if depth > MAX_NESTING {
                     return Some((i, depth));
                 }
             }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b')' | b']' | b'}' => {
+                angles = 0;
+                depth = depth.saturating_sub(1)
+            }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 while i < bytes.len() && bytes[i] != b'\n' {
                     i += 1;
@@ -181,6 +235,10 @@ fn too_deep(bytes: &[u8]) -> Option<(usize, usize)> {
         i += 1;
     }
     None
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 fn skip_block_comment(bytes: &[u8], start: usize) -> usize {

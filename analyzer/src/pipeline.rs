@@ -192,6 +192,31 @@ pub fn run(opts: &RunOptions) -> RunOutput {
         .unwrap_or_else(|| opts.cwd.clone());
     let mut db = SourceDb::default();
     let mut early = Vec::new();
+    let mut discovery = discovery;
+    for (path, text, range, message) in std::mem::take(&mut discovery.bad_manifests) {
+        let shown = path
+            .strip_prefix(&opts.cwd)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let file = db.add(crate::source::SourceFile::new(
+            shown.clone(),
+            path.clone(),
+            text,
+        ));
+        let span = crate::source::Span {
+            file,
+            start: range.start as u32,
+            end: range.end.max(range.start) as u32,
+        };
+        early.push(
+            Diagnostic::warning(
+                "cargo-metadata",
+                format!("`{shown}` is not valid TOML; walking the folder instead of asking `cargo metadata`"),
+            )
+            .with_primary(span, message),
+        );
+    }
     let config = load_config(&config_root, &opts.cwd, &mut db, &mut early);
     let rule_paths: Vec<PathBuf> = config
         .rule_paths

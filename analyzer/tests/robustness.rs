@@ -1,0 +1,864 @@
+//! The bad-input battery: inputs a real tree can hold (unparsable, empty, odd encodings and
+//! line endings, huge or deeply nested files, unreadable paths, missing modules, broken
+//! manifests). For each one the run must end normally (exit code 0, 1 or 2, never a signal),
+//! print the exact located diagnostic (snapshots in `tests/ui/robustness/*.stderr`, bless with
+//! `FACADELINT_BLESS=1`), exit with the documented code, and still report the leak in the
+//! file beside the bad input (`tests/ui/robustness/leak.rs`, a one-file model of CURATOR-710).
+//!
+//! Inputs are built at test time in fresh temporary folders; the binary runs with the folder as
+//! its working directory and relative paths as arguments, so the output is stable. When the
+//! binary has `--no-prefilter`, every small case is also run with it and must print the same
+//! bytes: the prefilter must not change what a bad input reports. The large and deeply nested
+//! inputs all name the rule's types (so they are parsed either way) and run once, the nested
+//! ones under a time limit.
+
+mod common;
+
+use common::*;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The leaking file put beside most bad inputs; its finding must survive them.
+const LEAK: &str = include_str!("ui/robustness/leak.rs");
+const LEAK_FINDING: &str = "error[watcher-removal-bypass]";
+
+/// A fresh folder under the system temporary directory, removed when dropped.
+struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn new(tag: &str) -> Scratch {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!(
+            "facadelint-robustness-{tag}-{}-{n}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch { dir }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+
+    fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    fn leak(&self, rel: &str) {
+        self.write(rel, LEAK);
+    }
+
+    /// Runs facadelint in this folder with `--color never`; when the binary has
+    /// `--no-prefilter`, runs it again with that flag and requires the same output.
+    fn run(&self, args: &[&str]) -> Run {
+        self.run_in(&self.dir, args)
+    }
+
+    fn run_in(&self, cwd: &Path, args: &[&str]) -> Run {
+        let mut args: Vec<&str> = args.to_vec();
+        args.extend(["--color", "never"]);
+        let run = self.run_once_in(cwd, &args);
+        if supports_no_prefilter() {
+            args.push("--no-prefilter");
+            let all = self.run_once_in(cwd, &args);
+            assert_eq!(
+                (run.code, &run.stderr),
+                (all.code, &all.stderr),
+                "the prefilter changed the result (left: default run, right: --no-prefilter)"
+            );
+        }
+        run
+    }
+
+    /// One run as given (no comparison with `--no-prefilter`).
+    fn run_filtered(&self, args: &[&str]) -> Run {
+        let mut args: Vec<&str> = args.to_vec();
+        args.extend(["--color", "never"]);
+        self.run_once_in(&self.dir, &args)
+    }
+
+    /// One run, paths in the output that name this folder replaced by `$DIR`.
+    fn run_once_in(&self, cwd: &Path, args: &[&str]) -> Run {
+        let run = run_in(cwd, args, &[]);
+        assert_exited_normally(&run, args);
+        self.normalize(run)
+    }
+
+    /// One run with `--color never` and a time limit, for inputs every file of which names
+    /// the rule's types (the prefilter parses them all, so a second run would repeat this).
+    /// `None` when the limit passed (the process is killed).
+    fn run_limited(&self, args: &[&str], limit: Duration) -> Option<Run> {
+        let mut args: Vec<&str> = args.to_vec();
+        args.extend(["--color", "never"]);
+        run_with_limit(&self.dir, &args, limit).map(|run| self.normalize(run))
+    }
+
+    fn normalize(&self, mut run: Run) -> Run {
+        let canonical = std::fs::canonicalize(&self.dir).unwrap();
+        for dir in [&canonical, &self.dir] {
+            let shown = dir.to_string_lossy().into_owned();
+            run.stderr = run.stderr.replace(&shown, "$DIR");
+            run.stdout = run.stdout.replace(&shown, "$DIR");
+        }
+        run
+    }
+}
+
+/// Like `common::run_in`, but kills the process after `limit` and returns `None`.
+fn run_with_limit(cwd: &Path, args: &[&str], limit: Duration) -> Option<Run> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_facadelint"))
+        .current_dir(cwd)
+        .args(args)
+        .env_remove("NO_COLOR")
+        .env_remove("RAYON_NUM_THREADS")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run facadelint");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = stdout.join().unwrap();
+    let stderr = stderr.join().unwrap();
+    status.map(|status| Run {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+    })
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        // Does not follow symbolic links: loops and links outside are removed, not walked.
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn supports_no_prefilter() -> bool {
+    static HAS: OnceLock<bool> = OnceLock::new();
+    *HAS.get_or_init(|| {
+        run_in(&workspace_root(), &["--help"], &[])
+            .stdout
+            .contains("--no-prefilter")
+    })
+}
+
+/// Exit code 0, 1 or 2: `Run::code` is -1 when a signal (a stack overflow's abort, a
+/// segmentation fault) ended the process.
+fn assert_exited_normally(run: &Run, args: &[&str]) {
+    assert!(
+        matches!(run.code, 0..=2),
+        "facadelint {args:?} did not exit normally (code {}, -1 means killed by a signal)\n--- stderr (last 2000 bytes)\n{}",
+        run.code,
+        tail(&run.stderr, 2000)
+    );
+}
+
+fn tail(s: &str, n: usize) -> &str {
+    let mut start = s.len().saturating_sub(n);
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    &s[start..]
+}
+
+fn assert_code(run: &Run, code: i32) {
+    assert_eq!(run.code, code, "exit code\n--- stderr\n{}", run.stderr);
+}
+
+/// The leak beside the bad input is still reported, at its usual position in `file`.
+fn assert_leak_reported(run: &Run, file: &str) {
+    assert_leak_at(run, &format!("{file}:32:9"));
+}
+
+/// The leak's finding is reported with its primary label at `position` (`file:line:col`).
+fn assert_leak_at(run: &Run, position: &str) {
+    assert!(
+        run.stderr.contains(LEAK_FINDING),
+        "the leak's finding is missing\n--- stderr\n{}",
+        run.stderr
+    );
+    let at = format!("--> {position}\n");
+    assert!(
+        run.stderr.contains(&at),
+        "the leak's finding is not at `{at}`\n--- stderr\n{}",
+        run.stderr
+    );
+}
+
+/// `name` has a diagnostic located in it (`--> name:line:col`).
+fn assert_located_in(run: &Run, name: &str) {
+    assert!(
+        run.stderr.contains(&format!("--> {name}:")),
+        "no located diagnostic in `{name}`\n--- stderr\n{}",
+        run.stderr
+    );
+}
+
+fn snapshot(name: &str, run: &Run) {
+    let path = workspace_root()
+        .join("analyzer/tests/ui/robustness")
+        .join(format!("{name}.stderr"));
+    assert_snapshot(&path, &format!("{}exit code: {}\n", run.stderr, run.code));
+}
+
+/// The leak model without its first line (an inner doc comment, only valid at the top).
+fn leak_body() -> &'static str {
+    LEAK.split_once('\n').unwrap().1
+}
+
+// 1. A file that does not parse.
+
+#[test]
+fn unparsable_files_are_located_and_the_rest_is_analysed() {
+    let s = Scratch::new("parse");
+    s.leak("src/leak.rs");
+    // A grammar error, and an unclosed delimiter (a tokenizer error). Both files name the
+    // client trait, so they matter to the rule whatever the prefilter decides.
+    s.write(
+        "src/half_written.rs",
+        "pub fn count(client: &dyn CuratorFramework) -> usize {\n    let n = ;\n    n\n}\n",
+    );
+    s.write(
+        "src/unclosed.rs",
+        "pub fn open(client: &dyn CuratorFramework) {\n    if true {\n        client.len(\n}\n",
+    );
+    let run = s.run(&["src"]);
+    assert_located_in(&run, "src/half_written.rs");
+    assert_located_in(&run, "src/unclosed.rs");
+    assert_leak_reported(&run, "src/leak.rs");
+    assert_code(&run, 2);
+    snapshot("unparsable", &run);
+}
+
+#[test]
+fn unparsable_file_that_names_nothing_of_the_rules_is_reported_without_the_prefilter() {
+    // By default the prefilter does not parse a file that names nothing the rules are about
+    // (README, "Security and guarantees"): its syntax errors are the compiler's business and
+    // the run reports the leak elsewhere. `--no-prefilter` parses it and locates the error.
+    let s = Scratch::new("parse-plain");
+    s.leak("src/leak.rs");
+    s.write(
+        "src/plain.rs",
+        "pub fn add(a: u32, b: u32) -> u32 {\n    a +\n}\n",
+    );
+    let filtered = s.run_filtered(&["src"]);
+    assert_leak_reported(&filtered, "src/leak.rs");
+    assert!(
+        !filtered.stderr.contains("src/plain.rs"),
+        "{}",
+        filtered.stderr
+    );
+    assert_code(&filtered, 1);
+    let run = s.run_filtered(&["src", "--no-prefilter"]);
+    assert_leak_reported(&run, "src/leak.rs");
+    assert_located_in(&run, "src/plain.rs");
+    assert_code(&run, 2);
+    snapshot("unparsable-plain", &run);
+}
+
+// 2. An empty file.
+
+#[test]
+fn empty_file_is_a_valid_module() {
+    let s = Scratch::new("empty");
+    s.leak("src/leak.rs");
+    s.write("src/empty.rs", "");
+    let run = s.run(&["src"]);
+    assert_leak_reported(&run, "src/leak.rs");
+    assert!(run.stderr.contains(" in 2 files\n"), "{}", run.stderr);
+    assert_code(&run, 1);
+    snapshot("empty-file", &run);
+}
+
+// 3. A file that is only a UTF-8 byte-order mark.
+
+#[test]
+fn file_of_only_a_byte_order_mark_is_a_valid_module() {
+    let s = Scratch::new("bom");
+    s.leak("src/leak.rs");
+    s.write("src/bom.rs", b"\xEF\xBB\xBF");
+    let run = s.run(&["src"]);
+    assert_leak_reported(&run, "src/leak.rs");
+    assert!(run.stderr.contains(" in 2 files\n"), "{}", run.stderr);
+    assert_code(&run, 1);
+    snapshot("bom-only", &run);
+}
+
+#[test]
+fn byte_order_mark_does_not_shift_columns() {
+    // rustc drops the mark before counting: an error on line 1 has the same column (and the
+    // same rendering) with and without it.
+    let code = "pub fn f(c: &dyn CuratorFramework) -> { 1 }\n";
+    let plain = Scratch::new("bom-plain");
+    plain.write("a.rs", code);
+    let marked = Scratch::new("bom-marked");
+    marked.write("a.rs", format!("\u{feff}{code}"));
+    let expected = plain.run(&["a.rs"]);
+    let run = marked.run(&["a.rs"]);
+    assert_located_in(&expected, "a.rs");
+    assert!(
+        expected.stderr.contains("--> a.rs:1:39\n"),
+        "{}",
+        expected.stderr
+    );
+    assert_eq!(
+        run.stderr, expected.stderr,
+        "a byte-order mark changed the diagnostic (left: with the mark, right: without)"
+    );
+    assert_code(&run, 2);
+    snapshot("bom-columns", &run);
+}
+
+// 4. CRLF line endings.
+
+#[test]
+fn crlf_line_endings_give_the_positions_of_lf() {
+    let lf = Scratch::new("lf");
+    lf.leak("leak.rs");
+    let crlf = Scratch::new("crlf");
+    crlf.write("leak.rs", LEAK.replace('\n', "\r\n"));
+    let expected = lf.run(&["leak.rs"]);
+    let run = crlf.run(&["leak.rs"]);
+    assert_leak_reported(&run, "leak.rs");
+    assert!(
+        !run.stderr.contains('\r'),
+        "a carriage return leaked into the output"
+    );
+    assert_eq!(
+        run.stderr, expected.stderr,
+        "CRLF changed the diagnostic (left: CRLF, right: LF)"
+    );
+    assert_code(&run, 1);
+    snapshot("crlf", &run);
+}
+
+// 5. Tabs for indentation.
+
+#[test]
+fn tabs_count_as_one_column_each() {
+    let s = Scratch::new("tabs");
+    let tabbed: String = LEAK
+        .lines()
+        .map(|line| {
+            let body = line.trim_start_matches(' ');
+            let indent = (line.len() - body.len()) / 4;
+            format!("{}{body}\n", "\t".repeat(indent))
+        })
+        .collect();
+    s.write("leak.rs", tabbed);
+    let run = s.run(&["leak.rs"]);
+    assert!(run.stderr.contains(LEAK_FINDING), "{}", run.stderr);
+    // Line 32 is `\t\tself.client.using_namespace(ns)`: rustc says column 3.
+    assert!(run.stderr.contains("--> leak.rs:32:3\n"), "{}", run.stderr);
+    assert_code(&run, 1);
+    snapshot("tabs", &run);
+}
+
+// 6. A line of 100,000 characters.
+
+#[test]
+fn line_of_100_000_characters_in_a_valid_file() {
+    // The leak model with its first line replaced by an array of 1s exactly 100,000
+    // characters long: the finding on line 32 must keep its position.
+    let mut k = 50_000;
+    let line = loop {
+        let numbers = vec!["1"; k].join(",");
+        let line = format!("pub static NUMS: [u8; {k}] = [{numbers}];");
+        if line.len() <= 100_000 {
+            break format!("{line}{}", " ".repeat(100_000 - line.len()));
+        }
+        k -= 1;
+    };
+    assert_eq!(line.chars().count(), 100_000);
+    let s = Scratch::new("long-line");
+    s.write("long.rs", format!("{line}\n{}", leak_body()));
+    let run = s.run(&["long.rs"]);
+    assert_leak_reported(&run, "long.rs");
+    assert_code(&run, 1);
+    snapshot("long-line", &run);
+}
+
+// 7. A large generated file.
+
+/// Megabytes of the generated file: 50 in release builds (about 28 s, 7.4 GB peak memory, on
+/// 2 cores); in debug builds 50 MB take minutes, so 8 (about 18 s on a quiet 2-core machine:
+/// debug parsing runs at about 0.45 MB/s). `FACADELINT_BIG_MB` overrides it (then the
+/// snapshot is not compared, only the finding's position).
+fn big_file_megabytes() -> (usize, bool) {
+    match std::env::var("FACADELINT_BIG_MB") {
+        Ok(v) => (v.parse().expect("FACADELINT_BIG_MB is a number"), true),
+        Err(_) if cfg!(debug_assertions) => (8, false),
+        Err(_) => (50, false),
+    }
+}
+
+#[test]
+fn large_generated_file_is_analysed_to_its_end() {
+    let (megabytes, overridden) = big_file_megabytes();
+    let target = megabytes * 1_000_000;
+    let mut text = String::with_capacity(target + LEAK.len() + 64);
+    let mut fns = 0usize;
+    while text.len() < target {
+        text.push_str(&format!("pub fn f{fns}(x: u32) -> u32 {{ x + {fns} }}\n"));
+        fns += 1;
+    }
+    // The leak comes last: its finding shows the whole file was parsed and analysed.
+    text.push_str(leak_body());
+    let s = Scratch::new("big");
+    s.write("big.rs", &text);
+    let started = Instant::now();
+    let run = s.run_once_in(&s.dir, &["big.rs", "--color", "never"]);
+    eprintln!(
+        "{} bytes ({fns} fns + the leak) analysed in {:.1?}",
+        text.len(),
+        started.elapsed()
+    );
+    assert_leak_at(&run, &format!("big.rs:{}:9", fns + 31));
+    assert_code(&run, 1);
+    if !overridden {
+        snapshot("big-file", &run);
+    }
+}
+
+// 8. Deep nesting: no stack overflow. A located error and a successful parse are both
+// acceptable (the choice is pinned by snapshot); either way within a time limit far above
+// what a linear parse of these few-hundred-kilobyte files needs.
+
+const NESTING_LIMIT: Duration = Duration::from_secs(60);
+
+/// What is wrong with a run over deeply nested input, if anything: it must end normally
+/// within the limit, report the leak, give every error a location, and exit 2 exactly when
+/// there are errors besides the leak's finding.
+fn nesting_problem(run: Option<&Run>) -> Option<String> {
+    let Some(run) = run else {
+        return Some(format!(
+            "did not finish within {} s (killed)",
+            NESTING_LIMIT.as_secs()
+        ));
+    };
+    if !matches!(run.code, 0..=2) {
+        return Some(format!(
+            "killed by a signal: {}",
+            tail(&run.stderr, 300).trim()
+        ));
+    }
+    if !run.stderr.contains(LEAK_FINDING) {
+        return Some(format!("the leak's finding is missing:\n{}", run.stderr));
+    }
+    let errors: Vec<&str> = run
+        .stderr
+        .split("\n\n")
+        .filter(|d| d.starts_with("error[") && !d.starts_with(LEAK_FINDING))
+        .collect();
+    if let Some(unlocated) = errors.iter().find(|d| !d.contains("--> ")) {
+        return Some(format!("an error without a location: {unlocated}"));
+    }
+    let expected = if errors.is_empty() { 1 } else { 2 };
+    if run.code != expected {
+        return Some(format!(
+            "exit code {} (expected {expected}):\n{}",
+            run.code, run.stderr
+        ));
+    }
+    None
+}
+
+fn assert_nesting_handled(run: Option<&Run>) {
+    if let Some(problem) = nesting_problem(run) {
+        panic!("{problem}");
+    }
+}
+
+#[test]
+fn ten_thousand_nested_parentheses() {
+    let s = Scratch::new("parens");
+    s.leak("src/leak.rs");
+    let n = 10_000;
+    // Inside a fn body: 10,001 levels with the body's brace, past the documented limit.
+    s.write(
+        "src/in_fn.rs",
+        format!(
+            "pub fn parens(_c: &dyn CuratorFramework) -> u32 {{\n{}1\n{}}}\n",
+            "(\n".repeat(n),
+            ")\n".repeat(n)
+        ),
+    );
+    // In a constant: exactly 10,000 levels, at the limit, so it is parsed.
+    s.write(
+        "src/at_limit.rs",
+        format!(
+            "pub fn uses(_c: &dyn CuratorFramework) {{}}\npub const P: u32 =\n{}1\n{};\n",
+            "(\n".repeat(n),
+            ")\n".repeat(n)
+        ),
+    );
+    let run = s.run_limited(&["src"], NESTING_LIMIT);
+    assert_nesting_handled(run.as_ref());
+    let run = run.unwrap();
+    assert_leak_reported(&run, "src/leak.rs");
+    snapshot("nested-parentheses", &run);
+}
+
+#[test]
+fn ten_thousand_nested_blocks() {
+    let s = Scratch::new("blocks");
+    s.leak("src/leak.rs");
+    let n = 10_000;
+    // 10,000 blocks inside a fn body: 10,001 levels.
+    s.write(
+        "src/in_fn.rs",
+        format!(
+            "pub fn blocks(_c: &dyn CuratorFramework) -> u32 {{\n{}1\n{}}}\n",
+            "{\n".repeat(n),
+            "}\n".repeat(n)
+        ),
+    );
+    // The body and 9,999 blocks inside it: exactly 10,000 levels, parsed.
+    s.write(
+        "src/at_limit.rs",
+        format!(
+            "pub fn blocks(_c: &dyn CuratorFramework) -> u32\n{}1\n{}",
+            "{\n".repeat(n),
+            "}\n".repeat(n)
+        ),
+    );
+    let run = s.run_limited(&["src"], NESTING_LIMIT);
+    assert_nesting_handled(run.as_ref());
+    let run = run.unwrap();
+    assert_leak_reported(&run, "src/leak.rs");
+    snapshot("nested-blocks", &run);
+}
+
+#[test]
+fn ten_thousand_nested_closures() {
+    let s = Scratch::new("closures");
+    s.leak("src/leak.rs");
+    s.write(
+        "src/closures.rs",
+        format!(
+            "pub fn closures(_c: &dyn CuratorFramework) {{\n    let _f =\n{}1;\n}}\n",
+            "|x: u32|\n".repeat(10_000)
+        ),
+    );
+    let run = s.run_limited(&["src"], NESTING_LIMIT);
+    assert_nesting_handled(run.as_ref());
+    let run = run.unwrap();
+    assert_leak_reported(&run, "src/leak.rs");
+    snapshot("nested-closures", &run);
+}
+
+/// Runs each file alone beside the leak (a stack overflow aborts the whole process, so one
+/// run per input tells which input does it) and reports every problem at once.
+fn assert_each_nesting_handled(tag: &str, files: &[(&str, String)]) {
+    let mut problems = Vec::new();
+    for (name, text) in files {
+        let s = Scratch::new(tag);
+        s.leak("src/leak.rs");
+        s.write(&format!("src/{name}"), text);
+        let started = Instant::now();
+        let run = s.run_limited(&["src"], NESTING_LIMIT);
+        if let Some(problem) = nesting_problem(run.as_ref()) {
+            problems.push(format!(
+                "{name} ({} bytes, {:.1?}): {problem}",
+                text.len(),
+                started.elapsed()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+#[test]
+fn ten_thousand_nested_types() {
+    // Within the documented limit of 10,000 levels, so they must parse (or be reported).
+    let n = 10_000;
+    let file =
+        |ty: String| format!("pub fn uses(_c: &dyn CuratorFramework) {{}}\npub type T = {ty};\n");
+    assert_each_nesting_handled(
+        "types",
+        &[
+            ("refs.rs", file(format!("{}u8", "&".repeat(n)))),
+            (
+                "arrays.rs",
+                file(format!("{}u8{}", "[".repeat(n), "; 1]".repeat(n))),
+            ),
+            (
+                "tuples.rs",
+                file(format!("{}u8{}", "(".repeat(n), ",)".repeat(n))),
+            ),
+            (
+                "generics.rs",
+                file(format!("{}u8{}", "Vec<".repeat(n), ">".repeat(n))),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn deep_nesting_without_brackets() {
+    // Nesting the bracket counter does not see: prefix operators, closures, `else if`
+    // chains, method chains (each call's receiver is the previous call).
+    let n = 100_000;
+    let in_fn = |body: String| format!("pub fn deep(_c: &dyn CuratorFramework) {{\n{body}\n}}\n");
+    assert_each_nesting_handled(
+        "unbracketed",
+        &[
+            (
+                "not.rs",
+                in_fn(format!("    let _x = {}true;", "!".repeat(n))),
+            ),
+            (
+                "refs.rs",
+                in_fn(format!("    let _x = {}1;", "&".repeat(n))),
+            ),
+            (
+                "ref_type.rs",
+                in_fn(format!("    let _x: {}u8 = 1;", "&".repeat(n))),
+            ),
+            (
+                "closures.rs",
+                in_fn(format!("    let _f =\n{}1;", "|x: u32|\n".repeat(n))),
+            ),
+            (
+                "else_if.rs",
+                in_fn(format!(
+                    "    if true {{}}{}",
+                    "\n    else if true {}".repeat(n)
+                )),
+            ),
+            (
+                "method_chain.rs",
+                in_fn(format!(
+                    "    let _x = 1{};",
+                    "\n        .clone()".repeat(10_000)
+                )),
+            ),
+        ],
+    );
+}
+
+// 9. Invalid UTF-8.
+
+#[test]
+fn invalid_utf8_is_located_at_its_byte_offset() {
+    let s = Scratch::new("utf8");
+    s.leak("src/leak.rs");
+    // Latin-1 `é` (0xE9) at byte 37: line 2, column 9.
+    s.write(
+        "src/latin1.rs",
+        b"pub fn f() -> &'static str {\n    \"caf\xE9 au lait\"\n}\n",
+    );
+    let run = s.run(&["src"]);
+    assert!(
+        run.stderr.contains("byte offset 37") && run.stderr.contains("--> src/latin1.rs:2:9\n"),
+        "{}",
+        run.stderr
+    );
+    assert_leak_reported(&run, "src/leak.rs");
+    assert_code(&run, 2);
+    snapshot("invalid-utf8", &run);
+}
+
+// 10. Unreadable paths (tests run as root: permissions stop nothing, so these are the ways a
+// read fails for root).
+
+#[cfg(unix)]
+fn unreadable_tree(s: &Scratch) {
+    use std::os::unix::fs::symlink;
+    s.write("src/lib.rs", "mod leak;\nmod x;\n");
+    s.leak("src/leak.rs");
+    // A directory named like a source file, also named by `mod x;`.
+    std::fs::create_dir_all(s.path("src/x.rs")).unwrap();
+    // A dangling link, a link to itself, and a directory link to its own folder.
+    symlink("missing.rs", s.path("src/y.rs")).unwrap();
+    symlink("z.rs", s.path("src/z.rs")).unwrap();
+    symlink(".", s.path("src/loop")).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_paths_in_a_walked_folder_are_reported() {
+    let s = Scratch::new("unreadable");
+    unreadable_tree(&s);
+    let run = s.run(&["src"]);
+    assert!(run.stderr.contains("src/y.rs"), "{}", run.stderr);
+    assert!(run.stderr.contains("src/z.rs"), "{}", run.stderr);
+    assert!(run.stderr.contains("src/loop"), "{}", run.stderr);
+    assert_located_in(&run, "src/lib.rs");
+    assert_leak_reported(&run, "src/leak.rs");
+    assert_code(&run, 2);
+    snapshot("unreadable-walked", &run);
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_paths_named_on_the_command_line_are_reported() {
+    let s = Scratch::new("unreadable-args");
+    unreadable_tree(&s);
+    let run = s.run(&["src/y.rs", "src/z.rs", "src/x.rs", "src/leak.rs"]);
+    assert!(run.stderr.contains("`src/y.rs`"), "{}", run.stderr);
+    assert!(run.stderr.contains("`src/z.rs`"), "{}", run.stderr);
+    assert_leak_reported(&run, "src/leak.rs");
+    assert_code(&run, 2);
+    snapshot("unreadable-args", &run);
+}
+
+// 11. A `mod` whose file is missing.
+
+#[test]
+fn missing_module_file_is_located_at_its_mod_line() {
+    let s = Scratch::new("missing-mod");
+    s.write(
+        "src/lib.rs",
+        "//! A crate root.\nmod leak;\npub mod gone;\n",
+    );
+    s.leak("src/leak.rs");
+    let run = s.run(&["src"]);
+    assert!(
+        run.stderr.contains("file not found for module `gone`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--> src/lib.rs:3:"), "{}", run.stderr);
+    assert_leak_reported(&run, "src/leak.rs");
+    assert_code(&run, 2);
+    snapshot("missing-module", &run);
+}
+
+// 12. `#[path]` pointing outside the project folder.
+
+fn project(s: &Scratch, name: &str, lib: &str) {
+    s.write(
+        &format!("{name}/Cargo.toml"),
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+    );
+    s.write(&format!("{name}/src/lib.rs"), lib);
+}
+
+#[test]
+fn path_attribute_outside_the_project_is_read() {
+    let s = Scratch::new("path-outside");
+    project(
+        &s,
+        "proj",
+        "//! A crate whose module lives outside its folder.\n#[path = \"../../outside.rs\"]\nmod outside;\n",
+    );
+    // rustc reads it, so facadelint does: the leak in it is reported.
+    s.leak("outside.rs");
+    let run = s.run(&["proj"]);
+    assert_leak_reported(&run, "proj/src/../../outside.rs");
+    assert_code(&run, 1);
+    snapshot("path-outside", &run);
+}
+
+#[test]
+fn path_attribute_to_a_missing_file_outside_is_located() {
+    let s = Scratch::new("path-missing");
+    project(
+        &s,
+        "proj",
+        "//! A crate whose module should live outside its folder.\nmod leak;\n#[path = \"../../absent.rs\"]\nmod absent;\n",
+    );
+    s.leak("proj/src/leak.rs");
+    let run = s.run(&["proj"]);
+    assert!(
+        run.stderr.contains("file not found for module `absent`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("--> proj/src/lib.rs:4:"),
+        "{}",
+        run.stderr
+    );
+    // With `#[path]` rustc reads that file only: the help must not suggest creating a file
+    // rustc would not read.
+    assert!(
+        !run.stderr.contains("proj/src/absent.rs") && !run.stderr.contains("absent/mod.rs"),
+        "the help suggests files rustc does not read for a `#[path]` module\n{}",
+        run.stderr
+    );
+    assert_leak_reported(&run, "proj/src/leak.rs");
+    assert_code(&run, 2);
+    snapshot("path-missing", &run);
+}
+
+// 13. `Cargo.toml` that `cargo metadata` rejects: walk the folder with a warning.
+
+#[test]
+fn invalid_toml_manifest_falls_back_to_walking() {
+    let s = Scratch::new("bad-toml");
+    s.write("proj/Cargo.toml", "[package\nname = \"proj\"\n");
+    s.leak("proj/src/lib.rs");
+    let run = s.run(&["proj"]);
+    assert!(
+        run.stderr.contains("warning[cargo-metadata]"),
+        "{}",
+        run.stderr
+    );
+    // The manifest is a file: the warning points into it (the unclosed table, 1:9), as
+    // cargo's own error does.
+    assert!(
+        run.stderr.contains("--> proj/Cargo.toml:1:9\n"),
+        "the warning has no location in the manifest\n{}",
+        run.stderr
+    );
+    assert_leak_reported(&run, "proj/src/lib.rs");
+    assert_code(&run, 1);
+    snapshot("manifest-invalid-toml", &run);
+}
+
+#[test]
+fn manifest_without_package_name_falls_back_to_walking() {
+    let s = Scratch::new("no-name");
+    s.write(
+        "proj/Cargo.toml",
+        "[package]\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    s.leak("proj/src/lib.rs");
+    let run = s.run(&["proj"]);
+    assert!(
+        run.stderr.contains("warning[cargo-metadata]"),
+        "{}",
+        run.stderr
+    );
+    // Cargo gives its reason on a later line (missing field `package.name`); "failed to
+    // parse manifest" alone does not say what to fix.
+    assert!(
+        run.stderr.contains("package.name"),
+        "the warning does not say why cargo rejected the manifest\n{}",
+        run.stderr
+    );
+    assert_leak_reported(&run, "proj/src/lib.rs");
+    assert_code(&run, 1);
+    snapshot("manifest-no-name", &run);
+}
