@@ -5,18 +5,6 @@
 mod common;
 
 use common::*;
-use std::path::PathBuf;
-
-fn fixtures() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(workspace_root().join("fixtures"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("Cargo.toml").is_file())
-        .collect();
-    out.sort();
-    out
-}
 
 fn audit(fixture: &str, format: &str) -> Run {
     let dir = format!("fixtures/{fixture}");

@@ -74,3 +74,15 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Every fixture crate under `fixtures/`, sorted.
+pub fn fixtures() -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(workspace_root().join("fixtures"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("Cargo.toml").is_file())
+        .collect();
+    out.sort();
+    out
+}

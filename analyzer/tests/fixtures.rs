@@ -8,17 +8,6 @@ use common::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-fn fixtures() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(workspace_root().join("fixtures"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("Cargo.toml").is_file())
-        .collect();
-    out.sort();
-    out
-}
-
 fn args_for(dir: &Path) -> Vec<String> {
     let rel = dir
         .strip_prefix(workspace_root())
