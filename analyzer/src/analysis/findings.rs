@@ -7,7 +7,8 @@
 
 use super::flow::{Flow, Instance};
 use super::objects::*;
-use crate::hir::{Inst, Local};
+use super::sites::Sites;
+
 use crate::index::{DefId, FnOwner, Ty};
 use crate::source::Span;
 use std::collections::{BTreeMap, BTreeSet};
@@ -63,6 +64,7 @@ pub struct Finding {
 
 pub fn collect(flow: &Flow) -> Vec<Finding> {
     let mut found: BTreeMap<(u32, u32, Span), Vec<Finding>> = BTreeMap::new();
+    let lookup = Sites::build(flow);
     let sites: Vec<_> = flow.registrations.values().cloned().collect();
     for site in sites {
         if inside_facade_impl(flow, site.instance) {
@@ -73,7 +75,7 @@ pub fn collect(flow: &Flow) -> Vec<Finding> {
                 continue;
             }
             for client in registering_clients(flow, recv) {
-                if let Some(f) = check(flow, site.instance, site.span, client) {
+                if let Some(f) = check(flow, &lookup, site.instance, site.span, client) {
                     found
                         .entry((f.bypass.file as u32, f.bypass.start, f.registration))
                         .or_default()
@@ -85,12 +87,14 @@ pub fn collect(flow: &Flow) -> Vec<Finding> {
     found
         .into_values()
         .map(|mut group| {
-            // Prefer a facade the analysis saw being created, then the earliest path.
-            // The widest expression at a bypass point names it best.
+            // Prefer a facade the analysis saw being created, around a client whose concrete
+            // type it saw, then the earliest path. The widest expression at a bypass point
+            // names it best.
             group.sort_by_key(|f| {
                 (
                     std::cmp::Reverse(f.bypass.end),
                     f.facade_is_entry,
+                    f.built_from.starts_with("dyn "),
                     f.facade_created,
                     f.obtained.as_ref().map(|o| o.0),
                 )
@@ -322,7 +326,13 @@ fn inner_client_values(flow: &Flow, o: ObjId) -> Vec<Value> {
     out
 }
 
-fn check(flow: &Flow, inst: Instance, registration: Span, client: Value) -> Option<Finding> {
+fn check(
+    flow: &Flow,
+    sites: &Sites,
+    inst: Instance,
+    registration: Span,
+    client: Value,
+) -> Option<Finding> {
     let after = trackers(flow, client.obj);
     if let Some((lost, path)) = lost_on_path(flow, client) {
         let tag = flow.tags.get(lost.tag?).clone();
@@ -336,7 +346,7 @@ fn check(flow: &Flow, inst: Instance, registration: Span, client: Value) -> Opti
             .find(|o| {
                 flow.ty_of(*o) == Some(facade_ty) && own_trackers(flow, *o).is_disjoint(&before)
             });
-        let rewrap_site = rewrap.and_then(|o| construction_in_impl(flow, o, facade_ty));
+        let rewrap_site = rewrap.and_then(|o| construction_in_impl(flow, sites, o, facade_ty));
         let fresh = rewrap.is_some();
         let (bypass, bypass_in) = rewrap_site.unwrap_or((tag.bypass, tag.bypass_in));
         let kind = if fresh {
@@ -350,7 +360,7 @@ fn check(flow: &Flow, inst: Instance, registration: Span, client: Value) -> Opti
             .obtained
             .zip(tag.obtained_in)
             .map(|(span, body)| (span, body_owner_name(flow, body)));
-        let created = creation_site(flow, facade_obj);
+        let created = creation_site(flow, sites, facade_obj);
         let mut hops = Vec::new();
         if let Some((_, body)) = created {
             hops.push(body_name(flow, body));
@@ -386,13 +396,14 @@ fn check(flow: &Flow, inst: Instance, registration: Span, client: Value) -> Opti
             registration_item: body_name(flow, inst.body),
         });
     }
-    foreign_client(flow, inst, registration, client, &after)
+    foreign_client(flow, sites, inst, registration, client, &after)
 }
 
 /// A registration made inside an object that holds a removal facade, through a client that
 /// did not come from anything that object holds.
 fn foreign_client(
     flow: &Flow,
+    sites: &Sites,
     inst: Instance,
     registration: Span,
     client: Value,
@@ -405,7 +416,7 @@ fn foreign_client(
             continue;
         }
         enclosing.push(o);
-        todo.extend(flow.creators(o));
+        todo.extend(sites.creators(flow, o));
     }
     // Only a client whose source the analysis saw (a constructor, a static) can be called
     // foreign: an entry point's parameters may well be the facade's own inner client. A client
@@ -434,7 +445,7 @@ fn foreign_client(
         if client_chain.iter().any(|c| held_chains.contains(c)) {
             continue;
         }
-        let (obtained_span, obtained_body) = obtaining_site(flow, e, client.obj)?;
+        let (obtained_span, obtained_body) = obtaining_site(flow, sites, e, client.obj)?;
         let owner = flow
             .ty_of(e)
             .map(|t| flow.index.def(t).name.clone())
@@ -445,7 +456,7 @@ fn foreign_client(
             kind: FindingKind::Foreign,
             bypass: obtained_span,
             registration,
-            facade_created: creation_site(flow, facade.0).map(|c| c.0),
+            facade_created: creation_site(flow, sites, facade.0).map(|c| c.0),
             obtained: Some((obtained_span, owner)),
             facade_ty: flow.index.def(facade.1).name.clone(),
             tracker_ty: tracker_type_name(flow, facade.1),
@@ -509,39 +520,25 @@ fn ancestry(flow: &Flow, o: ObjId) -> Vec<ObjId> {
     out
 }
 
-/// Every call or path expression of every analysed instance, with the local holding its
-/// result: where values enter the code that uses them.
-fn result_sites<'f>(
-    flow: &'f Flow,
-    paths: bool,
-) -> impl Iterator<Item = (Instance, Span, Local)> + 'f {
-    flow.instances.iter().flat_map(move |(_, inst)| {
-        let insts = flow
-            .body(inst.body)
-            .map(|b| b.insts.as_slice())
-            .unwrap_or(&[]);
-        insts.iter().filter_map(move |ins| match ins {
-            Inst::CallPath { dst, span, .. } | Inst::CallMethod { dst, span, .. } => {
-                Some((*inst, *span, *dst))
-            }
-            Inst::PathValue { dst, span, .. } if paths => Some((*inst, *span, *dst)),
-            _ => None,
-        })
-    })
-}
-
 /// Where a method of the facade's own type builds `o` (a call whose result holds it).
-fn construction_in_impl(flow: &Flow, o: ObjId, facade_ty: DefId) -> Option<(Span, BodyId)> {
-    result_sites(flow, false)
-        .filter(|(inst, _, _)| match inst.body {
+fn construction_in_impl(
+    flow: &Flow,
+    sites: &Sites,
+    o: ObjId,
+    facade_ty: DefId,
+) -> Option<(Span, BodyId)> {
+    sites
+        .holding(o)
+        .iter()
+        .filter(|s| !s.is_path)
+        .filter(|s| match s.inst.body {
             BodyId::Fn(f) => matches!(
                 flow.index.fn_info(f).owner,
                 FnOwner::Impl { self_def: Some(d), .. } if d == facade_ty
             ),
             BodyId::Static(_) => false,
         })
-        .filter(|(inst, _, dst)| flow.peek_var(*inst, *dst).iter().any(|v| v.obj == o))
-        .map(|(inst, span, _)| (span, inst.body))
+        .map(|s| (s.span, s.inst.body))
         .min()
 }
 
@@ -549,34 +546,44 @@ fn construction_in_impl(flow: &Flow, o: ObjId, facade_ty: DefId) -> Option<(Span
 /// a path, the most original value first. Only the holder's own code counts: a builder's
 /// method seen under the holder may be shared (by bounded contexts) with builders made
 /// elsewhere, and what they obtain is not the holder's doing.
-fn obtaining_site(flow: &Flow, holder: ObjId, client: ObjId) -> Option<(Span, BodyId)> {
+fn obtaining_site(
+    flow: &Flow,
+    sites: &Sites,
+    holder: ObjId,
+    client: ObjId,
+) -> Option<(Span, BodyId)> {
     let holder_ty = flow.ty_of(holder);
-    let wanted = ancestry(flow, client);
-    result_sites(flow, true)
-        .filter(|(inst, _, _)| {
-            inst.ctx == Some(holder) || inst.ctx.is_some_and(|c| flow.creators(c).contains(&holder))
-        })
-        .filter_map(|(inst, span, dst)| {
-            let vals = flow.peek_var(inst, dst);
-            let rank = wanted.iter().position(|w| vals.iter().any(|v| v.obj == *w && v.tag.is_none()))?;
-            let own_method = match inst.body {
-                BodyId::Fn(f) => {
-                    matches!(flow.index.fn_info(f).owner, FnOwner::Impl { self_def, .. } if self_def == holder_ty)
-                }
-                BodyId::Static(_) => false,
-            };
-            own_method.then_some(((false, rank, span), inst.body))
-        })
+    let own_method = |body: BodyId| match body {
+        BodyId::Fn(f) => matches!(
+            flow.index.fn_info(f).owner,
+            FnOwner::Impl { self_def, .. } if self_def == holder_ty
+        ),
+        BodyId::Static(_) => false,
+    };
+    let under_holder = |inst: Instance| {
+        inst.ctx == Some(holder)
+            || inst
+                .ctx
+                .is_some_and(|c| sites.creators(flow, c).contains(&holder))
+    };
+    ancestry(flow, client)
+        .into_iter()
+        .enumerate()
+        .flat_map(|(rank, w)| sites.holding(w).iter().map(move |s| (rank, s)))
+        .filter(|(_, s)| s.untagged && own_method(s.inst.body) && under_holder(s.inst))
+        .map(|(rank, s)| ((rank, s.span), s.inst.body))
         .min()
-        .map(|((_, _, span), body)| (span, body))
+        .map(|((_, span), body)| (span, body))
 }
 
 /// Where the facade first appears as the result of a call, preferring code outside the
 /// clients' own impls: where the recipe created it. Else its constructor's literal.
-fn creation_site(flow: &Flow, facade: ObjId) -> Option<(Span, BodyId)> {
-    let found = result_sites(flow, false)
-        .filter(|(inst, _, dst)| flow.peek_var(*inst, *dst).iter().any(|v| v.obj == facade))
-        .map(|(inst, span, _)| ((flow.in_client_machinery(inst), span), inst.body))
+fn creation_site(flow: &Flow, sites: &Sites, facade: ObjId) -> Option<(Span, BodyId)> {
+    let found = sites
+        .holding(facade)
+        .iter()
+        .filter(|s| !s.is_path)
+        .map(|s| ((flow.in_client_machinery(s.inst), s.span), s.inst.body))
         .min()
         .map(|((_, span), body)| (span, body));
     found.or_else(|| match flow.kind_of(facade) {

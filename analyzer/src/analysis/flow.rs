@@ -233,9 +233,16 @@ impl<'a> Flow<'a> {
         let heap_ctx = match creator {
             Some(c) => {
                 let c = self.obj(c).clone();
+                let mut objects = 0;
                 std::iter::once(c.kind)
                     .chain(c.heap_ctx)
-                    .take(HEAP_DEPTH)
+                    .take_while(|k| {
+                        if !matches!(self.kinds.get(*k), ObjKind::CallSite { .. }) {
+                            objects += 1;
+                        }
+                        objects <= HEAP_DEPTH
+                    })
+                    .take(MAX_HEAP_CTX)
                     .collect()
             }
             None => Vec::new(),
@@ -247,20 +254,6 @@ impl<'a> Flow<'a> {
             self.new_receivers.push(id);
         }
         id
-    }
-
-    /// Objects that may have created `o` (its heap context's first kind).
-    pub fn creators(&self, o: ObjId) -> Vec<ObjId> {
-        let obj = self.obj(o);
-        let Some(&first) = obj.heap_ctx.first() else {
-            return Vec::new();
-        };
-        let rest = &obj.heap_ctx[1..];
-        self.objs
-            .iter()
-            .filter(|(_, p)| p.kind == first && p.heap_ctx.starts_with(rest))
-            .map(|(id, _)| id)
-            .collect()
     }
 
     fn sym_depth(&self, o: ObjId) -> u8 {

@@ -8,6 +8,7 @@ pub mod findings;
 pub mod flow;
 pub mod model;
 pub mod objects;
+pub mod sites;
 
 use crate::index::Index;
 use crate::rules::Rule;
@@ -17,6 +18,8 @@ pub struct RuleResult<'r> {
     pub findings: Vec<findings::Finding>,
     pub instances: usize,
     pub steps: u64,
+    /// Time spent solving the value flow (the rest of the rule's time is the finding pass).
+    pub solve_time: std::time::Duration,
     /// Filled when asked for: what each facade's methods do with it.
     pub audits: Vec<audit::FacadeAudit>,
 }
@@ -29,11 +32,14 @@ pub fn analyse<'r>(index: &Index, rule: &'r Rule, with_audit: bool) -> RuleResul
             findings: Vec::new(),
             instances: 0,
             steps: 0,
+            solve_time: std::time::Duration::ZERO,
             audits: Vec::new(),
         };
     }
+    let clock = std::time::Instant::now();
     let mut flow = flow::Flow::new(index, &model);
     flow.solve();
+    let solve_time = clock.elapsed();
     let findings = findings::collect(&flow);
     let audits = if with_audit {
         audit::audit(&flow)
@@ -45,6 +51,7 @@ pub fn analyse<'r>(index: &Index, rule: &'r Rule, with_audit: bool) -> RuleResul
         findings,
         instances: flow.instances.len(),
         steps: flow.steps,
+        solve_time,
         audits,
     }
 }

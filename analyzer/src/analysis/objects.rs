@@ -1,7 +1,9 @@
 //! Abstract objects, values, tags and contexts of the flow analysis, all interned.
 //!
 //! Invariant: the number of distinct objects is finite: heap contexts keep at most
-//! [`HEAP_DEPTH`] allocation kinds, and materialized objects nest at most [`SYM_DEPTH`] deep,
+//! [`HEAP_DEPTH`] object kinds and [`MAX_HEAP_CTX`] kinds in all (call sites of functions
+//! without `self` do not use up the object depth), and materialized objects nest at most
+//! [`SYM_DEPTH`] deep,
 //! so every fixpoint over them terminates (recursive types and recursion included).
 
 use crate::index::{DefId, FnId};
@@ -15,6 +17,10 @@ pub type ValId = u32;
 pub type TagId = u32;
 
 pub const HEAP_DEPTH: usize = 2;
+/// Call-site kinds are kept on top of the object kinds, up to this many kinds in all: a
+/// factory chain (`connect()` calling `Client::new()`) must not merge what every caller of
+/// the chain builds into one object.
+pub const MAX_HEAP_CTX: usize = 5;
 pub const SYM_DEPTH: u8 = 4;
 
 /// Which body an instance runs: a function, or a static's initializer.
