@@ -18,7 +18,8 @@ Exit codes:
   0  no findings of level error
   1  findings of level error
   2  usage, configuration or input errors (a file that cannot be read or parsed, a bad rule
-     file, a missing path); findings in the other files are still printed
+     file, a missing path), or an internal error (a bug in facadelint, contained to the one
+     file or function it hit); findings elsewhere are still printed
 
 Without PATHS, facadelint analyses the Cargo project around the current directory
 (`cargo metadata --no-deps --offline`; nothing is built or run). A PATH that is a folder
@@ -317,7 +318,12 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     let errors = output
         .diagnostics
         .iter()
-        .filter(|d| !d.is_finding && d.level == Level::Error)
+        .filter(|d| !d.is_finding && d.level == Level::Error && d.code != "internal-error")
+        .count();
+    let internal = output
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "internal-error")
         .count();
     let finding_errors = output
         .diagnostics
@@ -327,9 +333,13 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     if !cli.quiet {
         let _ = writeln!(
             stderr,
-            "facadelint: {findings} finding{}, {errors} input error{} in {} file{}",
+            "facadelint: {findings} finding{}, {errors} input error{}{} in {} file{}",
             plural(findings),
             plural(errors),
+            match internal {
+                0 => String::new(),
+                n => format!(", {n} internal error{}", plural(n)),
+            },
             output.stats.files,
             plural(output.stats.files)
         );
@@ -349,7 +359,7 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
             s.files, s.skipped, s.bytes, s.items, s.functions, s.instances
         );
     }
-    if errors > 0 {
+    if errors + internal > 0 {
         EXIT_ERROR
     } else if finding_errors > 0 {
         EXIT_FINDINGS

@@ -252,4 +252,6 @@ pub struct FileSyntax {
     pub items: Vec<Item>,
     /// Macro invocations whose arguments could not be read as expressions.
     pub opaque_macros: usize,
+    /// Internal errors contained to one function while lowering.
+    pub errors: Vec<crate::diag::Diagnostic>,
 }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod diag;
 pub mod discover;
 pub mod fix;
+pub mod guard;
 pub mod hir;
 pub mod index;
 pub mod load;

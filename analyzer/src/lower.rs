@@ -44,17 +44,21 @@ pub fn lower_file(file: &syn::File, map: &SpanMap) -> FileSyntax {
     let mut cx = Cx {
         map,
         opaque_macros: 0,
+        errors: Vec::new(),
     };
     let items = file.items.iter().filter_map(|i| cx.item(i)).collect();
     FileSyntax {
         items,
         opaque_macros: cx.opaque_macros,
+        errors: cx.errors,
     }
 }
 
 struct Cx<'a, 'b> {
     map: &'a SpanMap<'b>,
     opaque_macros: usize,
+    /// Internal errors met while lowering one function (its body is dropped, not the file).
+    errors: Vec<crate::diag::Diagnostic>,
 }
 
 fn is_pub(vis: &syn::Visibility) -> bool {
@@ -367,19 +371,32 @@ impl Cx<'_, '_> {
                 }
             }
         }
-        let body = block.map(|b| {
-            let value = body_cx.block(b);
-            let ret = body_cx.body.ret;
-            body_cx.copy(ret, value);
-            body_cx.finish()
+        let name = sig.ident.to_string();
+        let lowered = block.map(|b| {
+            crate::guard::guarded(|| {
+                crate::guard::maybe_inject("lower", || name.clone());
+                let value = body_cx.block(b);
+                let ret = body_cx.body.ret;
+                body_cx.copy(ret, value);
+                body_cx.finish()
+            })
         });
+        let body = match lowered {
+            Some(Err(message)) => {
+                let span = self.span(sig.ident.span());
+                let error = crate::guard::item_error(span, &name, "reading", &message);
+                self.errors.push(error);
+                None
+            }
+            other => other.and_then(Result::ok),
+        };
         if body.is_none() {
             for p in &mut params {
                 p.local = None;
             }
         }
         FnDef {
-            name: sig.ident.to_string(),
+            name,
             span: self.span(sig.ident.span()),
             generics: self.generics(&sig.generics),
             has_self,

@@ -40,43 +40,29 @@ pub fn parse_files(pool: &rayon::ThreadPool, db: &SourceDb, files: &[FileId]) ->
 }
 
 fn parse_one(db: &SourceDb, file: FileId) -> ParsedFile {
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse_guarded(db, file)));
-    match result {
+    match crate::guard::guarded(|| parse_guarded(db, file)) {
         Ok(parsed) => parsed,
-        Err(panic) => {
-            let what = panic_message(&panic);
-            ParsedFile {
-                file,
-                syntax: None,
-                errors: vec![Diagnostic::error(
-                    "internal-error",
-                    format!(
-                        "internal error while parsing `{}`: {what}",
-                        db.get(file).name
-                    ),
-                )
-                .with_primary(
-                    Span {
-                        file,
-                        start: 0,
-                        end: 0,
-                    },
-                    "while reading this file",
-                )
-                .with_note(
-                    "the rest of the run went on; please report this with the file attached",
-                )],
-            }
-        }
+        Err(what) => ParsedFile {
+            file,
+            syntax: None,
+            errors: vec![Diagnostic::error(
+                "internal-error",
+                format!(
+                    "internal error while parsing `{}`: {what}",
+                    db.get(file).name
+                ),
+            )
+            .with_primary(
+                Span {
+                    file,
+                    start: 0,
+                    end: 0,
+                },
+                "while reading this file",
+            )
+            .with_note("the rest of the run went on; please report this with the file attached")],
+        },
     }
-}
-
-pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_string())
 }
 
 fn parse_guarded(db: &SourceDb, file: FileId) -> ParsedFile {
@@ -107,11 +93,15 @@ fn parse_guarded(db: &SourceDb, file: FileId) -> ParsedFile {
     };
     let map = SpanMap { file, source, bom };
     match syn::parse_file(parse_text) {
-        Ok(ast) => ParsedFile {
-            file,
-            syntax: Some(lower_file(&ast, &map)),
-            errors: Vec::new(),
-        },
+        Ok(ast) => {
+            let mut syntax = lower_file(&ast, &map);
+            let errors = std::mem::take(&mut syntax.errors);
+            ParsedFile {
+                file,
+                syntax: Some(syntax),
+                errors,
+            }
+        }
         Err(err) => {
             let errors = err
                 .into_iter()

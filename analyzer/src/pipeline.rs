@@ -8,7 +8,7 @@ use crate::diag::Diagnostic;
 use crate::discover::{discover, TargetSelection};
 use crate::index::Index;
 use crate::load::load;
-use crate::parse::{panic_message, parser_pool};
+use crate::parse::parser_pool;
 use crate::prefilter::Prefilter;
 use crate::report::finding_diagnostic;
 use crate::rules::{load_rules, Rule, RuleLevel};
@@ -250,9 +250,7 @@ pub fn run(opts: &RunOptions) -> RunOutput {
     let mut audits = Vec::new();
     let mut solve_time = Duration::ZERO;
     for rule in rules.iter().filter(|r| r.level != RuleLevel::Allow) {
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            analysis::analyse(&index, rule, opts.audit)
-        }));
+        let result = crate::guard::guarded(|| analysis::analyse(&index, rule, opts.audit));
         match result {
             Ok(r) => {
                 stats.instances += r.instances;
@@ -263,14 +261,17 @@ pub fn run(opts: &RunOptions) -> RunOutput {
                 for f in &r.findings {
                     diagnostics.push(finding_diagnostic(&db, &index, rule, f));
                 }
+                for (span, item, message) in &r.internal_errors {
+                    let doing = format!("applying rule `{}` to", rule.id);
+                    diagnostics.push(crate::guard::item_error(*span, item, &doing, message));
+                }
             }
-            Err(panic) => diagnostics.push(
+            Err(message) => diagnostics.push(
                 Diagnostic::error(
                     "internal-error",
                     format!(
                         "internal error while applying rule `{}`: {}",
-                        rule.id,
-                        panic_message(&panic)
+                        rule.id, message
                     ),
                 )
                 .with_note("the other rules still ran; please report this with the input attached"),

@@ -862,3 +862,126 @@ fn manifest_without_package_name_falls_back_to_walking() {
     assert_code(&run, 1);
     snapshot("manifest-no-name", &run);
 }
+
+// Internal errors: a panic inside facadelint is contained to the function it hit.
+
+/// A second, clean recipe (its facade re-wraps) in its own file, whose `Cache::refresh`
+/// registers a watch: the function the injected panics hit.
+const SECOND_RECIPE: &str = r#"use std::sync::{Arc, Mutex};
+
+pub trait CuratorFramework {
+    fn using_namespace(&self, ns: Option<&str>) -> Arc<dyn CuratorFramework>;
+    fn watcher_removal_manager(&self) -> Option<Arc<WatcherRemovalManager>>;
+}
+
+#[derive(Default)]
+pub struct WatcherRemovalManager {
+    paths: Mutex<Vec<String>>,
+}
+
+pub struct WatcherRemovalFacade {
+    client: Arc<dyn CuratorFramework>,
+    manager: Arc<WatcherRemovalManager>,
+}
+
+impl CuratorFramework for WatcherRemovalFacade {
+    fn using_namespace(&self, ns: Option<&str>) -> Arc<dyn CuratorFramework> {
+        let client = self.client.using_namespace(ns);
+        Arc::new(WatcherRemovalFacade { client, manager: Arc::clone(&self.manager) })
+    }
+    fn watcher_removal_manager(&self) -> Option<Arc<WatcherRemovalManager>> {
+        Some(Arc::clone(&self.manager))
+    }
+}
+
+pub struct Watching {
+    client: Arc<dyn CuratorFramework>,
+}
+
+impl Watching {
+    pub fn commit_watcher(&self, path: &str) {
+        if let Some(m) = self.client.watcher_removal_manager() {
+            m.paths.lock().unwrap().push(path.to_string());
+        }
+    }
+}
+
+pub struct Cache {
+    facade: Arc<WatcherRemovalFacade>,
+}
+
+impl Cache {
+    pub fn refresh(&self) {
+        let watching = Watching { client: self.facade.using_namespace(None) };
+        watching.commit_watcher("/cache");
+    }
+}
+"#;
+
+/// Runs the leak beside the second recipe with `FACADELINT_INJECT_PANIC=<stage>:<item>`:
+/// the leak is still reported, the internal error names the item and is located at it, and
+/// the exit code is 2.
+fn assert_contained(stage: &str, item: &str, snapshot_name: &str) {
+    let s = Scratch::new(snapshot_name);
+    s.leak("src/leak.rs");
+    s.write("src/second.rs", SECOND_RECIPE);
+    let target = format!("{stage}:{item}");
+    let args = ["src", "--color", "never"];
+    let run = s.normalize(run_in(
+        &s.dir,
+        &args,
+        &[("FACADELINT_INJECT_PANIC", &target)],
+    ));
+    assert_exited_normally(&run, &args);
+    assert!(
+        run.stderr.contains("error[internal-error]")
+            && run.stderr.contains(&format!("`{item}`: panic injected")),
+        "no internal error naming `{item}`\n--- stderr\n{}",
+        run.stderr
+    );
+    assert_located_in(&run, "src/second.rs");
+    assert_leak_reported(&run, "src/leak.rs");
+    assert!(
+        run.stderr.contains("1 internal error"),
+        "the summary does not count the internal error\n{}",
+        run.stderr
+    );
+    assert_code(&run, 2);
+    snapshot(
+        snapshot_name,
+        &Run {
+            stderr: without_panic_locations(&run.stderr),
+            ..run
+        },
+    );
+}
+
+/// `(at analyzer/src/x.rs:12)` becomes `(at …)`: where inside facadelint a panic happened
+/// changes with every edit of its sources.
+fn without_panic_locations(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(" (at analyzer/src/") {
+        out.push_str(&rest[..i]);
+        out.push_str(" (at …)");
+        rest = &rest[i..];
+        rest = rest.find(')').map_or("", |j| &rest[j + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn panic_while_lowering_one_function_costs_only_that_function() {
+    assert_contained("lower", "refresh", "internal-error-lower");
+}
+
+#[test]
+fn panic_while_solving_one_function_costs_only_that_function() {
+    assert_contained("flow", "Cache::refresh", "internal-error-flow");
+}
+
+#[test]
+fn panic_while_checking_one_function_costs_only_that_function() {
+    assert_contained("findings", "Cache::refresh", "internal-error-findings");
+}

@@ -62,29 +62,46 @@ pub struct Finding {
     pub registration_item: String,
 }
 
-pub fn collect(flow: &Flow) -> Vec<Finding> {
+/// The findings, and the bodies whose registrations could not be checked (a panic inside
+/// facadelint, with its message).
+pub fn collect(flow: &Flow) -> (Vec<Finding>, BTreeMap<BodyId, String>) {
     let mut found: BTreeMap<(u32, u32, Span), Vec<Finding>> = BTreeMap::new();
+    let mut failed = BTreeMap::new();
     let lookup = Sites::build(flow);
-    let sites: Vec<_> = flow.registrations.values().cloned().collect();
-    for site in sites {
+    for site in flow.registrations.values() {
         if inside_facade_impl(flow, site.instance) {
             continue;
         }
-        for recv in flow.peek_var(site.instance, site.receiver) {
-            if !is_registration_call(flow, recv.obj, &site.method) {
-                continue;
+        let checked = crate::guard::guarded(|| {
+            if let BodyId::Fn(f) = site.instance.body {
+                crate::guard::maybe_inject("findings", || flow.index.fn_name(f));
             }
-            for client in registering_clients(flow, recv) {
-                if let Some(f) = check(flow, &lookup, site.instance, site.span, client) {
+            let mut out = Vec::new();
+            for recv in flow.peek_var(site.instance, site.receiver) {
+                if !is_registration_call(flow, recv.obj, &site.method) {
+                    continue;
+                }
+                for client in registering_clients(flow, recv) {
+                    out.extend(check(flow, &lookup, site.instance, site.span, client));
+                }
+            }
+            out
+        });
+        match checked {
+            Ok(findings) => {
+                for f in findings {
                     found
                         .entry((f.bypass.file as u32, f.bypass.start, f.registration))
                         .or_default()
                         .push(f);
                 }
             }
+            Err(message) => {
+                failed.entry(site.instance.body).or_insert(message);
+            }
         }
     }
-    found
+    let findings = found
         .into_values()
         .map(|mut group| {
             // Prefer a facade the analysis saw being created, around a client whose concrete
@@ -107,7 +124,8 @@ pub fn collect(flow: &Flow) -> Vec<Finding> {
             best.other_paths = distinct.len().saturating_sub(1);
             best
         })
-        .collect()
+        .collect();
+    (findings, failed)
 }
 
 fn inside_facade_impl(flow: &Flow, inst: Instance) -> bool {

@@ -176,6 +176,8 @@ pub struct Flow<'a> {
     new_receivers: Vec<ObjId>,
     /// Entry values whose type's methods have all been seeded.
     seeded_types: BTreeSet<ObjId>,
+    /// Bodies whose evaluation panicked, with the message: skipped from then on.
+    pub failed: BTreeMap<BodyId, String>,
 }
 
 impl<'a> Flow<'a> {
@@ -199,6 +201,7 @@ impl<'a> Flow<'a> {
             steps: 0,
             new_receivers: Vec::new(),
             seeded_types: BTreeSet::new(),
+            failed: BTreeMap::new(),
         }
     }
 
@@ -514,9 +517,22 @@ impl<'a> Flow<'a> {
         let Some(body) = self.body(inst.body) else {
             return;
         };
-        for ins in &body.insts {
-            self.steps += 1;
-            self.eval(inst, body, ins);
+        if self.failed.contains_key(&inst.body) {
+            return;
+        }
+        let evaluated = crate::guard::guarded(|| {
+            if let BodyId::Fn(f) = inst.body {
+                crate::guard::maybe_inject("flow", || self.index.fn_name(f));
+            }
+            for ins in &body.insts {
+                self.steps += 1;
+                self.eval(inst, body, ins);
+            }
+        });
+        if let Err(message) = evaluated {
+            // What the body added so far stays (sets only grow); it is not evaluated again.
+            self.failed.insert(inst.body, message);
+            return;
         }
         if let BodyId::Static(s) = inst.body {
             let def = self.index.statics[s as usize].def;

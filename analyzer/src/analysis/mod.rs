@@ -12,6 +12,7 @@ pub mod sites;
 
 use crate::index::Index;
 use crate::rules::Rule;
+use crate::source::Span;
 
 pub struct RuleResult<'r> {
     pub rule: &'r Rule,
@@ -20,6 +21,8 @@ pub struct RuleResult<'r> {
     pub steps: u64,
     /// Time spent solving the value flow (the rest of the rule's time is the finding pass).
     pub solve_time: std::time::Duration,
+    /// Functions whose analysis panicked inside facadelint: (where, item, message).
+    pub internal_errors: Vec<(Span, String, String)>,
     /// Filled when asked for: what each facade's methods do with it.
     pub audits: Vec<audit::FacadeAudit>,
 }
@@ -33,6 +36,7 @@ pub fn analyse<'r>(index: &Index, rule: &'r Rule, with_audit: bool) -> RuleResul
             instances: 0,
             steps: 0,
             solve_time: std::time::Duration::ZERO,
+            internal_errors: Vec::new(),
             audits: Vec::new(),
         };
     }
@@ -40,7 +44,20 @@ pub fn analyse<'r>(index: &Index, rule: &'r Rule, with_audit: bool) -> RuleResul
     let mut flow = flow::Flow::new(index, &model);
     flow.solve();
     let solve_time = clock.elapsed();
-    let findings = findings::collect(&flow);
+    let (findings, mut failed) = findings::collect(&flow);
+    for (body, message) in &flow.failed {
+        failed.entry(*body).or_insert_with(|| message.clone());
+    }
+    let internal_errors = failed
+        .into_iter()
+        .map(|(body, message)| {
+            let span = match body {
+                objects::BodyId::Fn(f) => index.fn_info(f).def.span,
+                objects::BodyId::Static(s) => index.def(index.statics[s as usize].def).span,
+            };
+            (span, findings::body_name(&flow, body), message)
+        })
+        .collect();
     let audits = if with_audit {
         audit::audit(&flow)
     } else {
@@ -52,6 +69,7 @@ pub fn analyse<'r>(index: &Index, rule: &'r Rule, with_audit: bool) -> RuleResul
         instances: flow.instances.len(),
         steps: flow.steps,
         solve_time,
+        internal_errors,
         audits,
     }
 }
