@@ -945,10 +945,10 @@ impl Builder<'_> {
                         for r in res {
                             let scope = self.index.scopes.entry(u.module).or_default();
                             let entry = scope.names.entry(rename.clone()).or_default();
-                            // An import never shadows an item of the module itself.
-                            let resolved_already =
-                                entry.iter().any(|e| !matches!(e, Res::External(_)));
-                            if matches!(r, Res::External(_)) && resolved_already {
+                            // An import never shadows an item of the module itself, and one
+                            // external meaning is enough: `use quote::quote;` would otherwise
+                            // re-resolve through itself (`quote::quote::quote`…) every round.
+                            if matches!(r, Res::External(_)) && !entry.is_empty() {
                                 continue;
                             }
                             if !matches!(r, Res::External(_)) {

@@ -278,6 +278,9 @@ pub fn run(opts: &RunOptions) -> RunOutput {
             ),
         }
     }
+    // Freeing the index (the lowered code of every function) takes a while and nothing
+    // after this point reads it: it is freed beside the reporting.
+    std::thread::spawn(move || drop(index));
     // The analysis splits into solving the flow and reading findings off it.
     stats.phases.push(("solve", solve_time));
     lap(&mut stats, "findings");

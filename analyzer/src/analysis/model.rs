@@ -41,7 +41,7 @@ impl<'a> RuleModel<'a> {
             .flat_map(|p| matching(index, p, true))
             .collect();
         // Traits that extend a client trait are client traits too.
-        loop {
+        while !client_traits.is_empty() {
             let before = client_traits.len();
             for (i, d) in index.defs.iter().enumerate() {
                 if let DefKind::Trait { supertraits, .. } = &d.kind {
@@ -67,7 +67,8 @@ impl<'a> RuleModel<'a> {
             .collect();
         // Implementing a client trait (directly or through a blanket impl) makes a client.
         for (i, d) in index.defs.iter().enumerate() {
-            if matches!(d.kind, DefKind::Struct { .. } | DefKind::Enum { .. })
+            if !client_traits.is_empty()
+                && matches!(d.kind, DefKind::Struct { .. } | DefKind::Enum { .. })
                 && index
                     .traits_of(i as DefId)
                     .iter()
@@ -116,24 +117,35 @@ impl<'a> RuleModel<'a> {
             .union(&self.tracker_types)
             .copied()
             .collect();
+        // Without clients the rule does not run (see `analyse`); skip the work.
+        if self.client_types.is_empty() && self.client_traits.is_empty() {
+            return relevant;
+        }
+        // Field types are resolved once; the fixpoint only re-reads them.
+        let holders: Vec<(DefId, Vec<Ty>)> = index
+            .defs
+            .iter()
+            .enumerate()
+            .filter(|(i, d)| {
+                matches!(d.kind, DefKind::Struct { .. } | DefKind::Enum { .. })
+                    && !relevant.contains(&(*i as DefId))
+            })
+            .map(|(i, d)| {
+                let i = i as DefId;
+                let generics = index.generics_of(i).to_vec();
+                let tys = index
+                    .fields(i)
+                    .iter()
+                    .map(|f| index.resolve_type(d.module, &f.ty, Some(i), &generics))
+                    .collect();
+                (i, tys)
+            })
+            .collect();
         loop {
             let before = relevant.len();
-            for (i, d) in index.defs.iter().enumerate() {
-                let i = i as DefId;
-                if relevant.contains(&i) {
-                    continue;
-                }
-                if !matches!(d.kind, DefKind::Struct { .. } | DefKind::Enum { .. }) {
-                    continue;
-                }
-                let fields = index.fields(i);
-                let generics = index.generics_of(i).to_vec();
-                let holds = fields.iter().any(|f| {
-                    let t = index.resolve_type(d.module, &f.ty, Some(i), &generics);
-                    self.ty_can_hold(&t, &relevant)
-                });
-                if holds {
-                    relevant.insert(i);
+            for (i, tys) in &holders {
+                if !relevant.contains(i) && tys.iter().any(|t| self.ty_can_hold(t, &relevant)) {
+                    relevant.insert(*i);
                 }
             }
             if relevant.len() == before {
