@@ -346,10 +346,14 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     }
     if cli.verbose {
         let s = &output.stats;
-        for (phase, t) in &s.phases {
+        for (i, (phase, t)) in s.phases.iter().enumerate() {
+            let peak = match s.peak_kib.get(i).copied().flatten() {
+                Some(kib) => format!("  peak {:>6} MiB", kib / 1024),
+                None => String::new(),
+            };
             let _ = writeln!(
                 stderr,
-                "  phase {phase:<9} {:>9.3} ms",
+                "  phase {phase:<9} {:>9.3} ms{peak}",
                 t.as_secs_f64() * 1000.0
             );
         }

@@ -31,7 +31,7 @@ pub fn apply(db: &SourceDb, diagnostics: &[Diagnostic]) -> std::io::Result<Vec<(
             }
         }
         let source = db.get(file);
-        let mut text = source.text.clone();
+        let mut text = source.text.to_string();
         for (start, end, replacement) in kept.iter().rev() {
             text.replace_range(*start as usize..*end as usize, replacement);
         }

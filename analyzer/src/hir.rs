@@ -1,10 +1,13 @@
 //! The analyzer's own syntax: what lowering keeps of a `syn` tree, with spans as byte offsets.
 //!
 //! `syn` trees are not `Send`, so each file is lowered to this form on the thread that parsed
-//! it. Invariant: nothing here refers to `syn` or `proc_macro2`; paths are still unresolved
-//! strings (resolution is the index stage's job); every span is a byte range in its file.
+//! it; bodies are kept as text and lowered when first needed ([`LazyBody`]).
+//! Invariant: nothing here refers to `syn` or `proc_macro2`; paths are still unresolved
+//! strings (resolution is the index stage's job); every span is a byte range in its file,
+//! the same whether a body was lowered with its file or later.
 
 use crate::source::Span;
+use std::sync::{Arc, OnceLock};
 
 /// A path as written: `crate::imps::Facade`, `Self::new`, `super::x`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -116,7 +119,7 @@ pub enum ItemKind {
     /// `static`/`const` with its initializer lowered as a body.
     Static {
         ty: TypeRef,
-        init: Option<Body>,
+        init: Option<LazyBody>,
     },
     /// Macro invocations at item level (`macro_rules!`, generated items): not expanded.
     Macro,
@@ -131,15 +134,73 @@ pub struct FnDef {
     pub has_self: bool,
     pub params: Vec<Param>,
     pub ret: TypeRef,
-    pub body: Option<Body>,
+    /// `None` for a required trait method (no block).
+    pub body: Option<LazyBody>,
     pub is_async: bool,
+}
+
+impl FnDef {
+    /// The lowered body, lowered on first use (`None`: no block, or lowering it failed).
+    pub fn lowered(&self) -> Option<&Body> {
+        self.body.as_ref()?.lowered(&self.name)
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct Param {
     pub ty: TypeRef,
-    /// The body's local bound to this parameter, when there is a body.
-    pub local: Option<Local>,
+}
+
+/// A function's block or a static's initializer, kept as text until the analysis needs it:
+/// most code of a workspace never touches a client, and lowering all of it cost more than
+/// parsing it.
+#[derive(Clone, Debug)]
+pub struct LazyBody {
+    pub source: BodySource,
+    /// Items declared inside a function's block (read eagerly: the index needs them all).
+    pub items: Vec<Item>,
+    lowered: OnceLock<Result<Body, String>>,
+}
+
+/// Where the text of a body lives, and what it is.
+#[derive(Clone, Debug)]
+pub struct BodySource {
+    pub file: crate::source::FileId,
+    pub text: Arc<str>,
+    pub start: u32,
+    pub end: u32,
+    pub form: BodyForm,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyForm {
+    /// `fn name(params) -> T { .. }`, from `fn` to the closing brace.
+    Fn,
+    /// The expression after a static's or const's `=`.
+    Expr,
+}
+
+impl LazyBody {
+    pub fn new(source: BodySource, items: Vec<Item>) -> Self {
+        LazyBody {
+            source,
+            items,
+            lowered: OnceLock::new(),
+        }
+    }
+
+    /// Lowers the body on first use; a panic while lowering is kept as the error.
+    pub fn lowered(&self, name: &str) -> Option<&Body> {
+        self.lowered
+            .get_or_init(|| crate::lower::lower_lazy_body(&self.source, name))
+            .as_ref()
+            .ok()
+    }
+
+    /// Why lowering failed, once it was tried.
+    pub fn lowering_error(&self) -> Option<&str> {
+        self.lowered.get()?.as_ref().err().map(String::as_str)
+    }
 }
 
 /// A local variable or temporary of one body.
@@ -155,8 +216,10 @@ pub struct Body {
     pub insts: Vec<Inst>,
     pub closures: Vec<ClosureDef>,
     pub self_local: Option<Local>,
+    /// The locals bound to the function's parameters, in order (not `self`).
+    pub param_locals: Vec<Local>,
     pub ret: Local,
-    /// Nested items (fns and types declared inside the body).
+    /// Nested items (fns and types declared inside a static's initializer).
     pub items: Vec<Item>,
 }
 
@@ -252,6 +315,4 @@ pub struct FileSyntax {
     pub items: Vec<Item>,
     /// Macro invocations whose arguments could not be read as expressions.
     pub opaque_macros: usize,
-    /// Internal errors contained to one function while lowering.
-    pub errors: Vec<crate::diag::Diagnostic>,
 }

@@ -113,7 +113,7 @@ pub struct ImplInfo {
 pub struct StaticInfo {
     pub def: DefId,
     pub ty: TypeRef,
-    pub init: Option<Body>,
+    pub init: Option<LazyBody>,
 }
 
 #[derive(Default)]

@@ -9,14 +9,18 @@ use crate::hir::*;
 use crate::source::{FileId, SourceFile, Span};
 use proc_macro2::Span as PmSpan;
 use syn::spanned::Spanned;
+use syn::visit::Visit;
 use syn::{punctuated::Punctuated, Token};
 
 /// Maps proc-macro2 positions to byte offsets of the original file text.
 pub struct SpanMap<'a> {
     pub file: FileId,
+    /// The text that was parsed: the whole file, or one function of it.
     pub source: &'a SourceFile,
     /// A stripped byte-order mark shifts columns of the first line by one character.
     pub bom: bool,
+    /// Where `source` starts in the file (0 for the whole file).
+    pub base: usize,
 }
 
 impl SpanMap<'_> {
@@ -25,8 +29,8 @@ impl SpanMap<'_> {
         let end = span.end();
         Span {
             file: self.file,
-            start: self.offset(start.line, start.column) as u32,
-            end: self.offset(end.line, end.column) as u32,
+            start: (self.base + self.offset(start.line, start.column)) as u32,
+            end: (self.base + self.offset(end.line, end.column)) as u32,
         }
     }
 
@@ -44,21 +48,17 @@ pub fn lower_file(file: &syn::File, map: &SpanMap) -> FileSyntax {
     let mut cx = Cx {
         map,
         opaque_macros: 0,
-        errors: Vec::new(),
     };
     let items = file.items.iter().filter_map(|i| cx.item(i)).collect();
     FileSyntax {
         items,
         opaque_macros: cx.opaque_macros,
-        errors: cx.errors,
     }
 }
 
 struct Cx<'a, 'b> {
     map: &'a SpanMap<'b>,
     opaque_macros: usize,
-    /// Internal errors met while lowering one function (its body is dropped, not the file).
-    errors: Vec<crate::diag::Diagnostic>,
 }
 
 fn is_pub(vis: &syn::Visibility) -> bool {
@@ -211,7 +211,7 @@ impl Cx<'_, '_> {
                 s.ident.to_string(),
                 ItemKind::Static {
                     ty: self.ty(&s.ty),
-                    init: Some(self.expr_body(&s.expr)),
+                    init: Some(self.lazy_expr(s.eq_token.span, s.semi_token.span)),
                 },
                 s.ident.span(),
                 &s.vis,
@@ -220,7 +220,7 @@ impl Cx<'_, '_> {
                 c.ident.to_string(),
                 ItemKind::Static {
                     ty: self.ty(&c.ty),
-                    init: Some(self.expr_body(&c.expr)),
+                    init: Some(self.lazy_expr(c.eq_token.span, c.semi_token.span)),
                 },
                 c.ident.span(),
                 &c.vis,
@@ -352,8 +352,56 @@ impl Cx<'_, '_> {
             syn::ReturnType::Default => TypeRef::Tuple(Vec::new()),
             syn::ReturnType::Type(_, t) => self.ty(t),
         };
+        let params = sig
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                syn::FnArg::Typed(pt) => Some(Param {
+                    ty: self.ty(&pt.ty),
+                }),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
+        let body = block.map(|b| {
+            let mut nested = NestedItems::default();
+            nested.visit_block(b);
+            let items = nested.items.iter().filter_map(|i| self.item(i)).collect();
+            let source = BodySource {
+                file: self.map.file,
+                text: self.map.source.text.clone(),
+                start: self.span(sig.fn_token.span).start,
+                end: self.span(b.brace_token.span.close()).end,
+                form: BodyForm::Fn,
+            };
+            LazyBody::new(source, items)
+        });
+        FnDef {
+            name: sig.ident.to_string(),
+            span: self.span(sig.ident.span()),
+            generics: self.generics(&sig.generics),
+            has_self,
+            params,
+            ret,
+            body,
+            is_async: sig.asyncness.is_some(),
+        }
+    }
+
+    /// A static's or const's initializer: the text between `=` and `;`.
+    fn lazy_expr(&self, eq: PmSpan, semi: PmSpan) -> LazyBody {
+        let source = BodySource {
+            file: self.map.file,
+            text: self.map.source.text.clone(),
+            start: self.span(eq).end,
+            end: self.span(semi).start,
+            form: BodyForm::Expr,
+        };
+        LazyBody::new(source, Vec::new())
+    }
+
+    /// Lowers a function's parameters and block into one body.
+    fn fn_body(&mut self, sig: &syn::Signature, block: &syn::Block) -> Body {
         let mut body_cx = BodyCx::new(self);
-        let mut params = Vec::new();
         for input in &sig.inputs {
             match input {
                 syn::FnArg::Receiver(_) => {
@@ -364,47 +412,17 @@ impl Cx<'_, '_> {
                 syn::FnArg::Typed(pt) => {
                     let local = body_cx.new_temp();
                     body_cx.bind_pat(&pt.pat, local);
-                    params.push(Param {
-                        ty: body_cx.cx.ty(&pt.ty),
-                        local: Some(local),
-                    });
+                    body_cx.body.param_locals.push(local);
                 }
             }
         }
-        let name = sig.ident.to_string();
-        let lowered = block.map(|b| {
-            crate::guard::guarded(|| {
-                crate::guard::maybe_inject("lower", || name.clone());
-                let value = body_cx.block(b);
-                let ret = body_cx.body.ret;
-                body_cx.copy(ret, value);
-                body_cx.finish()
-            })
-        });
-        let body = match lowered {
-            Some(Err(message)) => {
-                let span = self.span(sig.ident.span());
-                let error = crate::guard::item_error(span, &name, "reading", &message);
-                self.errors.push(error);
-                None
-            }
-            other => other.and_then(Result::ok),
-        };
-        if body.is_none() {
-            for p in &mut params {
-                p.local = None;
-            }
-        }
-        FnDef {
-            name,
-            span: self.span(sig.ident.span()),
-            generics: self.generics(&sig.generics),
-            has_self,
-            params,
-            ret,
-            body,
-            is_async: sig.asyncness.is_some(),
-        }
+        let value = body_cx.block(block);
+        let ret = body_cx.body.ret;
+        body_cx.copy(ret, value);
+        let mut body = body_cx.finish();
+        // Nested items were read with the file (see `fn_def`).
+        body.items.clear();
+        body
     }
 
     fn expr_body(&mut self, e: &syn::Expr) -> Body {
@@ -484,6 +502,64 @@ fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseT
                 flatten_use(t, prefix, out);
             }
         }
+    }
+}
+
+/// Lowers a body kept as text ([`LazyBody`]): re-parses it and lowers it with the spans it
+/// would have had with its file. A panic comes back as the error (reported as an internal
+/// error naming the item).
+pub fn lower_lazy_body(source: &BodySource, name: &str) -> Result<Body, String> {
+    crate::guard::guarded(|| {
+        crate::guard::maybe_inject("lower", || name.to_string());
+        let range = source.start as usize..source.end as usize;
+        let text = source
+            .text
+            .get(range)
+            .ok_or_else(|| "the body lies outside its file".to_string())?;
+        let local = SourceFile::new(String::new(), std::path::PathBuf::new(), text);
+        let map = SpanMap {
+            file: source.file,
+            source: &local,
+            bom: false,
+            base: source.start as usize,
+        };
+        let mut cx = Cx {
+            map: &map,
+            opaque_macros: 0,
+        };
+        let reread = |e: syn::Error| format!("could not read the body again: {e}");
+        Ok(match source.form {
+            BodyForm::Fn => {
+                let (sig, block) =
+                    syn::parse::Parser::parse_str(parse_fn_text, text).map_err(reread)?;
+                cx.fn_body(&sig, &block)
+            }
+            BodyForm::Expr => cx.expr_body(&syn::parse_str(text).map_err(reread)?),
+        })
+    })
+    .and_then(|lowered| lowered)
+}
+
+/// `fn name(..) -> T { #![inner] stmts }`: a signature and a block that may hold inner
+/// attributes (`syn::Block`'s own parser rejects them).
+fn parse_fn_text(input: syn::parse::ParseStream) -> syn::Result<(syn::Signature, syn::Block)> {
+    let sig: syn::Signature = input.parse()?;
+    let content;
+    let brace_token = syn::braced!(content in input);
+    content.call(syn::Attribute::parse_inner)?;
+    let stmts = content.call(syn::Block::parse_within)?;
+    Ok((sig, syn::Block { brace_token, stmts }))
+}
+
+/// The items declared anywhere inside a block, not looking into the items themselves.
+#[derive(Default)]
+struct NestedItems<'ast> {
+    items: Vec<&'ast syn::Item>,
+}
+
+impl<'ast> Visit<'ast> for NestedItems<'ast> {
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        self.items.push(item);
     }
 }
 

@@ -67,7 +67,7 @@ fn parse_one(db: &SourceDb, file: FileId) -> ParsedFile {
 
 fn parse_guarded(db: &SourceDb, file: FileId) -> ParsedFile {
     let source = db.get(file);
-    let text = source.text.as_str();
+    let text: &str = &source.text;
     if let Some((offset, depth)) = too_deep(text.as_bytes()) {
         let at = Span {
             file,
@@ -91,17 +91,18 @@ fn parse_guarded(db: &SourceDb, file: FileId) -> ParsedFile {
         Some(rest) => (rest, true),
         None => (text, false),
     };
-    let map = SpanMap { file, source, bom };
+    let map = SpanMap {
+        file,
+        source,
+        bom,
+        base: 0,
+    };
     match syn::parse_file(parse_text) {
-        Ok(ast) => {
-            let mut syntax = lower_file(&ast, &map);
-            let errors = std::mem::take(&mut syntax.errors);
-            ParsedFile {
-                file,
-                syntax: Some(syntax),
-                errors,
-            }
-        }
+        Ok(ast) => ParsedFile {
+            file,
+            syntax: Some(lower_file(&ast, &map)),
+            errors: Vec::new(),
+        },
         Err(err) => {
             let errors = err
                 .into_iter()

@@ -48,6 +48,8 @@ pub struct Stats {
     pub skipped: usize,
     pub instances: usize,
     pub phases: Vec<(&'static str, Duration)>,
+    /// Peak resident memory at the end of each phase, where the system tells it.
+    pub peak_kib: Vec<Option<u64>>,
 }
 
 pub struct RunOutput {
@@ -160,6 +162,7 @@ pub fn run(opts: &RunOptions) -> RunOutput {
     let mut clock = Instant::now();
     let mut lap = |stats: &mut Stats, name: &'static str| {
         stats.phases.push((name, clock.elapsed()));
+        stats.peak_kib.push(peak_rss_kib());
         clock = Instant::now();
     };
     let pool = match parser_pool(opts.threads) {
@@ -249,8 +252,19 @@ pub fn run(opts: &RunOptions) -> RunOutput {
     lap(&mut stats, "index");
     let mut audits = Vec::new();
     let mut solve_time = Duration::ZERO;
-    for rule in rules.iter().filter(|r| r.level != RuleLevel::Allow) {
-        let result = crate::guard::guarded(|| analysis::analyse(&index, rule, opts.audit));
+    // On the pool: bodies are lowered lazily during the analysis, and lowering deeply
+    // nested code needs the parser threads' large stacks.
+    let results: Vec<_> = pool.install(|| {
+        rules
+            .iter()
+            .filter(|r| r.level != RuleLevel::Allow)
+            .map(|rule| {
+                let result = crate::guard::guarded(|| analysis::analyse(&index, rule, opts.audit));
+                (rule, result)
+            })
+            .collect()
+    });
+    for (rule, result) in results {
         match result {
             Ok(r) => {
                 stats.instances += r.instances;
@@ -278,11 +292,13 @@ pub fn run(opts: &RunOptions) -> RunOutput {
             ),
         }
     }
+    diagnostics.extend(lowering_errors(&index));
     // Freeing the index (the lowered code of every function) takes a while and nothing
     // after this point reads it: it is freed beside the reporting.
     std::thread::spawn(move || drop(index));
     // The analysis splits into solving the flow and reading findings off it.
     stats.phases.push(("solve", solve_time));
+    stats.peak_kib.push(None);
     lap(&mut stats, "findings");
     if let Some(last) = stats.phases.last_mut() {
         last.1 = last.1.saturating_sub(solve_time);
@@ -373,12 +389,40 @@ pub fn analyse_text(text: &str) -> Vec<Diagnostic> {
         manifest: None,
     };
     let index = Index::build(std::slice::from_ref(&krate), syntax, &Default::default());
-    for rule in &rules {
-        let result = analysis::analyse(&index, rule, true);
-        for f in &result.findings {
-            diagnostics.push(finding_diagnostic(&db, &index, rule, f));
+    pool.install(|| {
+        for rule in &rules {
+            let result = analysis::analyse(&index, rule, true);
+            for f in &result.findings {
+                diagnostics.push(finding_diagnostic(&db, &index, rule, f));
+            }
         }
-    }
+    });
+    diagnostics.extend(lowering_errors(&index));
     diagnostics.sort_by_cached_key(|d| d.sort_key(&db));
     diagnostics
+}
+
+/// Functions whose body could not be lowered when the analysis needed it (a panic inside
+/// facadelint), in function order.
+fn lowering_errors(index: &Index) -> Vec<Diagnostic> {
+    let fns = (0..index.fns.len() as crate::index::FnId).filter_map(|f| {
+        let def = &index.fn_info(f).def;
+        let message = def.body.as_ref()?.lowering_error()?;
+        Some((def.span, index.fn_name(f), message))
+    });
+    let statics = index.statics.iter().filter_map(|s| {
+        let message = s.init.as_ref()?.lowering_error()?;
+        let def = index.def(s.def);
+        Some((def.span, def.name.clone(), message))
+    });
+    fns.chain(statics)
+        .map(|(span, name, message)| crate::guard::item_error(span, &name, "reading", message))
+        .collect()
+}
+
+/// The process's peak resident memory so far (Linux; `None` elsewhere).
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

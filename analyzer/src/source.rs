@@ -6,6 +6,7 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Index of a file in the [`SourceDb`].
 pub type FileId = usize;
@@ -30,12 +31,13 @@ pub struct SourceFile {
     pub name: String,
     /// The path used to read the file.
     pub path: PathBuf,
-    pub text: String,
+    pub text: Arc<str>,
     line_starts: Vec<usize>,
 }
 
 impl SourceFile {
-    pub fn new(name: String, path: PathBuf, text: String) -> Self {
+    pub fn new(name: String, path: PathBuf, text: impl Into<Arc<str>>) -> Self {
+        let text = text.into();
         let line_starts = line_starts(&text);
         SourceFile {
             name,
@@ -145,7 +147,7 @@ impl<'a> codespan_reporting::files::Files<'a> for SourceDb {
     fn source(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
         self.files
             .get(id)
-            .map(|f| f.text.as_str())
+            .map(|f| &*f.text)
             .ok_or(codespan_reporting::files::Error::FileMissing)
     }
 

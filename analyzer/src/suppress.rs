@@ -216,7 +216,7 @@ mod tests {
     use std::path::PathBuf;
 
     fn file(text: &str) -> SourceFile {
-        SourceFile::new("a.rs".into(), PathBuf::from("a.rs"), text.into())
+        SourceFile::new("a.rs".into(), PathBuf::from("a.rs"), text)
     }
 
     #[test]

@@ -183,7 +183,7 @@ fn innermost_name(p: &crate::hir::PathRef) -> String {
 fn classify(flow: &Flow, ty: DefId, me: ObjId, f: FnId, via: &'static str) -> Option<AuditRow> {
     let index = flow.index;
     let info = index.fn_info(f);
-    let body = info.def.body.as_ref()?;
+    let body = info.def.lowered()?;
     let inst = Instance {
         body: BodyId::Fn(f),
         ctx: Some(me),

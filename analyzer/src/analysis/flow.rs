@@ -379,8 +379,12 @@ impl<'a> Flow<'a> {
 
     pub fn body(&self, b: BodyId) -> Option<&'a Body> {
         match b {
-            BodyId::Fn(f) => self.index.fn_info(f).def.body.as_ref(),
-            BodyId::Static(s) => self.index.statics[s as usize].init.as_ref(),
+            BodyId::Fn(f) => self.index.fn_info(f).def.lowered(),
+            BodyId::Static(s) => {
+                let info = &self.index.statics[s as usize];
+                let name = &self.index.def(info.def).name;
+                info.init.as_ref()?.lowered(name)
+            }
         }
     }
 
@@ -474,7 +478,7 @@ impl<'a> Flow<'a> {
                 self.seed_receiver(o);
             }
         }
-        if let (Some(o), Some(body)) = (self_obj, info.def.body.as_ref()) {
+        if let (Some(o), Some(body)) = (self_obj, info.def.lowered()) {
             if let Some(sl) = body.self_local {
                 let n = self.var(inst, sl);
                 self.add(n, [Value { obj: o, tag: None }]);
@@ -486,7 +490,7 @@ impl<'a> Flow<'a> {
     fn seed_receiver(&mut self, o: ObjId) {
         let Some(ty) = self.ty_of(o) else { return };
         for f in self.index.receiver_methods(ty) {
-            let Some(body) = self.index.fn_info(f).def.body.as_ref() else {
+            let Some(body) = self.index.fn_info(f).def.lowered() else {
                 continue;
             };
             let inst = self.instance(BodyId::Fn(f), Some(o));
@@ -501,8 +505,10 @@ impl<'a> Flow<'a> {
     fn seed_params(&mut self, f: FnId, inst: Instance) {
         let info = self.index.fn_info(f);
         let self_def = self.index.self_def_of(f);
-        for (i, p) in info.def.params.iter().enumerate() {
-            let Some(local) = p.local else { continue };
+        let Some(body) = info.def.lowered() else {
+            return;
+        };
+        for (i, (p, &local)) in info.def.params.iter().zip(&body.param_locals).enumerate() {
             let ty = self
                 .index
                 .resolve_type(info.module, &p.ty, self_def, &info.generics);
@@ -1244,7 +1250,7 @@ impl<'a> Flow<'a> {
         span: Span,
     ) -> Vec<Value> {
         let info = self.index.fn_info(f);
-        let Some(body) = info.def.body.as_ref() else {
+        let Some(body) = info.def.lowered() else {
             // No body (a required trait method): the declared type stands for the result.
             let self_def = self.index.self_def_of(f);
             let ret = self
@@ -1275,13 +1281,11 @@ impl<'a> Flow<'a> {
                 );
             }
         }
-        for (p, a) in info.def.params.iter().zip(args) {
-            if let Some(pl) = p.local {
-                let v = self.vals(inst, *a);
-                if !v.is_empty() {
-                    let n = self.var(callee, pl);
-                    self.add(n, v);
-                }
+        for (&pl, a) in body.param_locals.iter().zip(args) {
+            let v = self.vals(inst, *a);
+            if !v.is_empty() {
+                let n = self.var(callee, pl);
+                self.add(n, v);
             }
         }
         let ret = self.var(callee, body.ret);
