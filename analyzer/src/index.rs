@@ -214,6 +214,18 @@ impl Index {
         b.index
     }
 
+    /// Every name a module binds (its items, imports and renames, and what globs bring in)
+    /// with what it resolves to.
+    pub fn bindings(&self) -> impl Iterator<Item = (&str, &Res)> + '_ {
+        self.scopes.values().flat_map(|scope| {
+            scope
+                .names
+                .iter()
+                .chain(&scope.glob_names)
+                .flat_map(|(name, res)| res.iter().map(move |r| (name.as_str(), r)))
+        })
+    }
+
     pub fn def(&self, id: DefId) -> &Def {
         &self.defs[id as usize]
     }

@@ -464,6 +464,11 @@ impl<'a> Flow<'a> {
         } else {
             None
         };
+        if self_obj.is_none() && !self.model.entry_can_matter(self.index, f) {
+            // Nothing can reach a client from here unless a caller passes one in, which
+            // creates the instance then (the body is not even lowered until then).
+            return;
+        }
         if info.def.has_self && self_obj.is_none() {
             // A receiver that can hold no client: nothing in this method can matter unless a
             // caller passes one in, which creates the instance then.

@@ -2,9 +2,10 @@
 //! which types can hold them at all (the only values the flow analysis tracks).
 //!
 //! Invariant: everything here is derived from declarations (types, traits, impls); nothing
-//! looks at function bodies.
+//! looks at function bodies except as text, to tell which ones can matter at all.
 
-use crate::index::{DefId, DefKind, Index, Res, Ty};
+use crate::index::{DefId, DefKind, FnId, FnOwner, Index, Res, Ty};
+use crate::prefilter::Prefilter;
 use crate::rules::{NamePattern, Rule};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,6 +18,11 @@ pub struct RuleModel<'a> {
     pub tracker_types: BTreeSet<DefId>,
     /// Types whose values can hold a client or a tracker.
     pub relevant: BTreeSet<DefId>,
+    /// Names through which code can reach a client without being handed one: relevant types
+    /// and traits (and their aliases and renames), functions and methods whose return type
+    /// can hold one, statics that can. A body that names none of them and receives nothing
+    /// that can hold a client cannot touch one.
+    entry_names: Prefilter,
 }
 
 fn matching(index: &Index, pattern: &NamePattern, want_trait: bool) -> Vec<DefId> {
@@ -106,9 +112,88 @@ impl<'a> RuleModel<'a> {
             facades,
             tracker_types,
             relevant: BTreeSet::new(),
+            entry_names: Prefilter::new(Vec::new()),
         };
         model.relevant = model.compute_relevant(index);
+        model.entry_names = model.compute_entry_names(index);
         model
+    }
+
+    fn compute_entry_names(&self, index: &Index) -> Prefilter {
+        let mut names: BTreeSet<String> = BTreeSet::new();
+        if self.client_types.is_empty() && self.client_traits.is_empty() {
+            return Prefilter::new(names);
+        }
+        let returns_relevant: BTreeSet<FnId> = (0..index.fns.len() as FnId)
+            .filter(|f| self.returns_relevant(index, *f))
+            .collect();
+        for (name, res) in index.bindings() {
+            let Res::Def(d) = res else { continue };
+            let matters = self.relevant.contains(d)
+                || self.client_traits.contains(d)
+                || match &index.def(*d).kind {
+                    DefKind::Fn(f) => returns_relevant.contains(f),
+                    DefKind::Variant { parent, .. } => self.relevant.contains(parent),
+                    DefKind::TypeAlias(t) => {
+                        let module = index.def(*d).module;
+                        let ty = index.resolve_type(module, t, None, &[]);
+                        self.ty_can_hold(&ty, &self.relevant)
+                    }
+                    DefKind::Static => index.statics.iter().any(|s| {
+                        s.def == *d && {
+                            let module = index.def(s.def).module;
+                            let ty = index.resolve_type(module, &s.ty, None, &[]);
+                            self.ty_can_hold(&ty, &self.relevant)
+                        }
+                    }),
+                    _ => false,
+                };
+            if matters {
+                names.insert(name.to_string());
+            }
+        }
+        // Methods are not bound in modules: their names count wherever they are called.
+        names.extend(
+            returns_relevant
+                .iter()
+                .map(|f| index.fn_info(*f).def.name.clone()),
+        );
+        names.extend(self.rule.registrations.iter().map(|r| r.method.clone()));
+        let mut filter = Prefilter::new(names);
+        filter.prepare();
+        filter
+    }
+
+    fn returns_relevant(&self, index: &Index, f: FnId) -> bool {
+        let info = index.fn_info(f);
+        let self_def = index.self_def_of(f);
+        let ret = index.resolve_type(info.module, &info.def.ret, self_def, &info.generics);
+        self.ty_can_hold(&ret, &self.relevant)
+    }
+
+    /// Whether `f`, entered from outside with nothing that can hold a client, can still touch
+    /// one: it is code of a relevant type, takes something that can hold a client, or names
+    /// a way to reach one.
+    pub fn entry_can_matter(&self, index: &Index, f: FnId) -> bool {
+        let info = index.fn_info(f);
+        let self_def = index.self_def_of(f);
+        if let FnOwner::Impl {
+            self_def: Some(d), ..
+        } = info.owner
+        {
+            if self.relevant.contains(&d) {
+                return true;
+            }
+        }
+        let takes_relevant = info.def.params.iter().any(|p| {
+            let ty = index.resolve_type(info.module, &p.ty, self_def, &info.generics);
+            self.ty_can_hold(&ty, &self.relevant)
+        });
+        takes_relevant
+            || info.def.body.as_ref().is_some_and(|b| {
+                let text = &b.source.text[b.source.start as usize..b.source.end as usize];
+                self.entry_names.matches(text)
+            })
     }
 
     fn compute_relevant(&self, index: &Index) -> BTreeSet<DefId> {
