@@ -133,14 +133,26 @@ fn reports_exactly_the_planted_leaks(dir: &Path, facadelint: &Path) {
             .map(|p| (p.file, p.line))
             .collect();
     assert!(planted.len() >= 3, "too few planted leaks: {planted:?}");
-    let out = Command::new(facadelint)
-        .args([".", "--message-format", "short", "-q", "--color", "never"])
-        .current_dir(dir)
-        .env_remove("RAYON_NUM_THREADS")
-        .output()
-        .expect("run facadelint");
+    let run = |extra: &[&str]| {
+        Command::new(facadelint)
+            .args([".", "--message-format", "short", "-q", "--color", "never"])
+            .args(extra)
+            .current_dir(dir)
+            .env_remove("RAYON_NUM_THREADS")
+            .output()
+            .expect("run facadelint")
+    };
+    let out = run(&[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "facadelint exit code\n{stderr}");
+    // The prefilter skips files here (helpers that never touch a client): it must not
+    // change a byte of the output.
+    let all = run(&["--no-prefilter"]);
+    assert_eq!(
+        (all.status.code(), String::from_utf8_lossy(&all.stderr)),
+        (out.status.code(), stderr.clone()),
+        "--no-prefilter changed the output (left: --no-prefilter)"
+    );
     let reported = reported(dir, &stderr);
     let known: BTreeSet<(String, usize)> = KNOWN_EXTRA
         .iter()
