@@ -865,58 +865,23 @@ fn manifest_without_package_name_falls_back_to_walking() {
 
 // Internal errors: a panic inside facadelint is contained to the function it hit.
 
-/// A second, clean recipe (its facade re-wraps) in its own file, whose `Cache::refresh`
-/// registers a watch: the function the injected panics hit.
-const SECOND_RECIPE: &str = r#"use std::sync::{Arc, Mutex};
-
-pub trait CuratorFramework {
-    fn using_namespace(&self, ns: Option<&str>) -> Arc<dyn CuratorFramework>;
-    fn watcher_removal_manager(&self) -> Option<Arc<WatcherRemovalManager>>;
+/// A second, clean recipe in its own file: the leak model with its facade fixed (it re-wraps)
+/// and the recipe renamed, so `Cache::refresh` registers a watch through the facade. The
+/// function the injected panics hit.
+fn second_recipe() -> String {
+    let fixed = LEAK
+        .replace(
+            "        self.client.using_namespace(ns)\n",
+            "        let client = self.client.using_namespace(ns);\n        \
+             Arc::new(WatcherRemovalFacade { client, manager: Arc::clone(&self.manager) })\n",
+        )
+        .replace("Recipe", "Cache")
+        .replace("pub fn watch(", "pub fn refresh(");
+    assert!(
+        fixed.contains("Arc::new(WatcherRemovalFacade { client") && fixed.contains("fn refresh(")
+    );
+    fixed
 }
-
-#[derive(Default)]
-pub struct WatcherRemovalManager {
-    paths: Mutex<Vec<String>>,
-}
-
-pub struct WatcherRemovalFacade {
-    client: Arc<dyn CuratorFramework>,
-    manager: Arc<WatcherRemovalManager>,
-}
-
-impl CuratorFramework for WatcherRemovalFacade {
-    fn using_namespace(&self, ns: Option<&str>) -> Arc<dyn CuratorFramework> {
-        let client = self.client.using_namespace(ns);
-        Arc::new(WatcherRemovalFacade { client, manager: Arc::clone(&self.manager) })
-    }
-    fn watcher_removal_manager(&self) -> Option<Arc<WatcherRemovalManager>> {
-        Some(Arc::clone(&self.manager))
-    }
-}
-
-pub struct Watching {
-    client: Arc<dyn CuratorFramework>,
-}
-
-impl Watching {
-    pub fn commit_watcher(&self, path: &str) {
-        if let Some(m) = self.client.watcher_removal_manager() {
-            m.paths.lock().unwrap().push(path.to_string());
-        }
-    }
-}
-
-pub struct Cache {
-    facade: Arc<WatcherRemovalFacade>,
-}
-
-impl Cache {
-    pub fn refresh(&self) {
-        let watching = Watching { client: self.facade.using_namespace(None) };
-        watching.commit_watcher("/cache");
-    }
-}
-"#;
 
 /// Runs the leak beside the second recipe with `FACADELINT_INJECT_PANIC=<stage>:<item>`:
 /// the leak is still reported, the internal error names the function (`shown`) and is
@@ -924,7 +889,7 @@ impl Cache {
 fn assert_contained(stage: &str, item: &str, shown: &str, snapshot_name: &str) {
     let s = Scratch::new(snapshot_name);
     s.leak("src/leak.rs");
-    s.write("src/second.rs", SECOND_RECIPE);
+    s.write("src/second.rs", second_recipe());
     let target = format!("{stage}:{item}");
     let args = ["src", "--color", "never"];
     let run = s.normalize(run_in(
