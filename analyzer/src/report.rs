@@ -5,8 +5,7 @@
 
 use crate::analysis::findings::{Finding, FindingKind};
 use crate::diag::{Applicability, Diagnostic, Level, Suggestion};
-use crate::hir::TypeRef;
-use crate::index::{strip_refs, DefId, DefKind, FnOwner, Index, Ty};
+use crate::index::{DefId, DefKind, FnOwner, Index, Ty};
 use crate::rules::{Rule, RuleLevel};
 use crate::source::SourceDb;
 
@@ -174,7 +173,10 @@ fn suggestion(db: &SourceDb, index: &Index, f: &Finding) -> Option<String> {
         _ => return None,
     }
     let text = db.get(f.bypass.file).text.get(f.bypass.range())?;
-    let expr: syn::Expr = syn::parse_str(text).ok()?;
+    // The bypass expression must be an expression; it goes into the suggestion as written
+    // (only the code around it is generated), so nothing in it is re-spelled.
+    syn::parse_str::<syn::Expr>(text).ok()?;
+    let expr = quote::format_ident!("{PLACEHOLDER}");
     let module = index.def(facade).module;
     let fields = index.fields(facade);
     let tracker_field = fields.iter().find(|fd| {
@@ -182,13 +184,23 @@ fn suggestion(db: &SourceDb, index: &Index, f: &Finding) -> Option<String> {
         type_name(index, &t).is_some_and(|n| n == f.tracker_ty)
     })?;
     let tracker_ident = syn::parse_str::<syn::Ident>(&tracker_field.name).ok()?;
-    let is_arc = matches!(strip_refs(&tracker_field.ty), TypeRef::Path(p) if p.last() == "Arc" || p.last() == "Rc");
-    let tracker_expr = if is_arc {
-        quote::quote!(std::sync::Arc::clone(&self.#tracker_ident))
-    } else {
-        quote::quote!(self.#tracker_ident.clone())
+    let tracker_ty = index.resolve_type(module, &tracker_field.ty, Some(facade), &[]);
+    let tracker_expr = match shared_pointer(&tracker_ty) {
+        Some("Arc") => quote::quote!(std::sync::Arc::clone(&self.#tracker_ident)),
+        Some("Rc") => quote::quote!(std::rc::Rc::clone(&self.#tracker_ident)),
+        _ => quote::quote!(self.#tracker_ident.clone()),
     };
     let facade_ident = syn::parse_str::<syn::Ident>(&index.def(facade).name).ok()?;
+    // The declared return type, through aliases (`type ClientHandle = Arc<dyn ..>`), says
+    // how the re-wrapped facade is returned: inside `Ok`/`Some` (the inner call then needs
+    // `?`), and boxed in the same smart pointer.
+    let info = index.fn_info(bypass_fn);
+    let ret = index.resolve_type(info.module, &info.def.ret, Some(facade), &info.generics);
+    let (pointer_ty, carrier) = match &ret {
+        Ty::External(name, args) if name == "Result" => (args.first(), Some(quote::quote!(Ok))),
+        Ty::External(name, args) if name == "Option" => (args.first(), Some(quote::quote!(Some))),
+        other => (Some(other), None),
+    };
     let built = match constructor(index, facade, &f.tracker_ty) {
         Some((ctor, tracker_first)) => {
             let ctor = syn::parse_str::<syn::Ident>(&ctor).ok()?;
@@ -205,13 +217,34 @@ fn suggestion(db: &SourceDb, index: &Index, f: &Finding) -> Option<String> {
         }
         None => return None,
     };
-    let returns_arc = matches!(strip_refs(&index.fn_info(bypass_fn).def.ret), TypeRef::Path(p) if p.last() == "Arc");
-    let code = if returns_arc {
-        quote::quote!(std::sync::Arc::new(#built))
-    } else {
-        built
+    let boxed = match pointer_ty.and_then(shared_pointer) {
+        Some("Arc") => quote::quote!(std::sync::Arc::new(#built)),
+        Some("Rc") => quote::quote!(std::rc::Rc::new(#built)),
+        Some("Box") => quote::quote!(Box::new(#built)),
+        _ => built,
     };
-    Some(tidy(&code.to_string()))
+    let has_carrier = carrier.is_some();
+    let code = match carrier {
+        Some(carrier) => quote::quote!(#carrier(#boxed)),
+        None => boxed,
+    };
+    let inner = if has_carrier {
+        format!("{text}?")
+    } else {
+        text.to_string()
+    };
+    Some(tidy(&code.to_string()).replace(PLACEHOLDER, &inner))
+}
+
+/// Stands for the bypass expression in generated code until its text is put back.
+const PLACEHOLDER: &str = "__facadelint_bypass_expression__";
+
+/// The smart pointer a resolved type is (`Arc<..>`, `Rc<..>`, `Box<..>`), if any.
+fn shared_pointer(t: &Ty) -> Option<&'static str> {
+    match t {
+        Ty::External(name, _) => ["Arc", "Rc", "Box"].into_iter().find(|p| name == p),
+        _ => None,
+    }
 }
 
 /// Whether the span is the whole tail expression of its function body (only blanks and
@@ -244,6 +277,7 @@ fn tidy(s: &str) -> String {
         ("& ", "&"),
         (" . ", "."),
         ("! (", "!("),
+        (" ?", "?"),
     ] {
         out = out.replace(from, to);
     }

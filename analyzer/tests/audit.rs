@@ -135,6 +135,56 @@ fn fix_applies_the_rewrap_and_the_result_is_clean_and_compiles() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Every fixture whose findings carry a machine-applicable fix: `--fix` on a copy gives code
+/// that still compiles and no longer has the findings it fixed.
+#[test]
+fn every_machine_applicable_fix_compiles_and_removes_its_findings() {
+    let mut fixed_any = 0;
+    for dir in fixtures() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let json = run_in(&dir, &[".", "--message-format", "json"], &[]);
+        let applicable = json.stdout.matches("\"MachineApplicable\"").count();
+        if applicable == 0 {
+            continue;
+        }
+        let before = json.stdout.matches("\"level\":\"error\"").count();
+        let copy = copy_fixture(&name, &format!("fix-all-{name}"));
+        let fix = run_in(&copy, &["--fix", "-q", "--color", "never"], &[]);
+        assert_eq!(fix.code, 1, "{name}: {}", fix.stderr);
+        let after = run_in(&copy, &[".", "--message-format", "json"], &[]);
+        let remaining = after.stdout.matches("\"level\":\"error\"").count();
+        assert!(
+            remaining + applicable <= before,
+            "{name}: {applicable} fixes applied but {remaining} of {before} findings remain\n{}",
+            after.stdout
+        );
+        let out = std::process::Command::new("rustc")
+            .args([
+                "--edition",
+                "2021",
+                "--crate-type",
+                "lib",
+                "--emit=metadata",
+            ])
+            .args(["--cap-lints", "allow", "-o"])
+            .arg(copy.join("fixed.rmeta"))
+            .arg(copy.join("src/lib.rs"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: the fixed code does not compile:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let _ = std::fs::remove_dir_all(&copy);
+        fixed_any += 1;
+    }
+    assert!(
+        fixed_any >= 3,
+        "only {fixed_any} fixtures had a machine-applicable fix"
+    );
+}
+
 #[test]
 fn json_carries_the_suggestion_with_its_applicability() {
     let run = run_in(
