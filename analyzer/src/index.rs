@@ -455,7 +455,10 @@ impl Index {
                             _ => {}
                         },
                         Res::Generic(bounds) => return Ty::Bounds(bounds),
-                        Res::External(_) => {
+                        Res::External(path) => {
+                            // Named by what it resolves to: `use std::sync::Arc as Shared;`
+                            // makes `Shared<T>` an `Arc`.
+                            let name = path.last().map_or_else(|| p.last(), String::as_str);
                             let args = p
                                 .args
                                 .iter()
@@ -469,7 +472,7 @@ impl Index {
                                     )
                                 })
                                 .collect();
-                            return Ty::External(p.last().to_string(), args);
+                            return Ty::External(name.to_string(), args);
                         }
                         Res::Assoc(..) => {}
                     }
@@ -849,9 +852,15 @@ impl Builder<'_> {
                 }
                 ItemKind::Trait {
                     supertraits,
-                    methods,
+                    mut methods,
                     generics,
                 } => {
+                    let nested: Vec<Item> = methods
+                        .iter_mut()
+                        .filter_map(|m| m.body.as_mut())
+                        .flat_map(|b| std::mem::take(&mut b.items))
+                        .collect();
+                    self.module_items(module, file, inline, nested);
                     let d = self.new_def(
                         name.clone(),
                         DefKind::Trait {
@@ -880,7 +889,30 @@ impl Builder<'_> {
                         *methods = fns;
                     }
                 }
-                kind @ ItemKind::Impl { .. } => self.raw_impls.push((module, kind, file)),
+                ItemKind::Impl {
+                    generics,
+                    self_ty,
+                    trait_,
+                    mut methods,
+                    assoc_types,
+                } => {
+                    // Items declared inside methods belong to the module now, before imports
+                    // are resolved, like those of free functions.
+                    let nested: Vec<Item> = methods
+                        .iter_mut()
+                        .filter_map(|m| m.body.as_mut())
+                        .flat_map(|b| std::mem::take(&mut b.items))
+                        .collect();
+                    let kind = ItemKind::Impl {
+                        generics,
+                        self_ty,
+                        trait_,
+                        methods,
+                        assoc_types,
+                    };
+                    self.raw_impls.push((module, kind, file));
+                    self.module_items(module, file, inline, nested);
+                }
                 ItemKind::Fn(mut f) => {
                     let nested = f.body.as_mut().map(|b| std::mem::take(&mut b.items));
                     let id = self.add_fn(f, FnOwner::Free, module, Vec::new(), None, file);
@@ -1163,18 +1195,6 @@ impl Builder<'_> {
             } else if let Some(bounds) = self.blanket_bounds(impl_id) {
                 self.index.blanket.push((impl_id, bounds));
             }
-        }
-        // Nested items inside method bodies.
-        let mut nested = Vec::new();
-        for f in &mut self.index.fns {
-            if let Some(body) = &mut f.def.body {
-                if !body.items.is_empty() {
-                    nested.push((f.module, f.file, std::mem::take(&mut body.items)));
-                }
-            }
-        }
-        for (module, file, items) in nested {
-            self.module_items(module, file, &[], items);
         }
     }
 }
