@@ -19,7 +19,8 @@ Exit codes:
   1  findings of level error
   2  usage, configuration or input errors (a file that cannot be read or parsed, a bad rule
      file, a missing path), or an internal error (a bug in facadelint, contained to the one
-     file or function it hit); findings elsewhere are still printed
+     file or function it hit; findings elsewhere are still printed). An internal error no
+     stage contains stops the run with `error[internal-error]`, also exit code 2
 
 Without PATHS, facadelint analyses the Cargo project around the current directory
 (`cargo metadata --no-deps --offline`; nothing is built or run). A PATH that is a folder
@@ -79,9 +80,10 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
-    /// Print per-phase timings and counts to stderr
-    #[arg(short, long, global = true)]
-    pub verbose: bool,
+    /// Print per-phase timings and counts to stderr (`-vv`: also every file of the analysed
+    /// module trees)
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
 
     /// Number of parser threads (default: one per core; `RAYON_NUM_THREADS` also works)
     #[arg(short = 'j', long, value_name = "N", global = true)]
@@ -181,7 +183,32 @@ fn color_choice(when: ColorWhen, is_tty: bool) -> ColorChoice {
 }
 
 /// Runs the CLI with the given arguments (without the program name handling of cargo).
+///
+/// Invariant: the process never ends with a panic's exit code (101). The stages contain their
+/// own panics per file and function; one that escapes them (while indexing, reporting or
+/// rendering) is caught here, reported as `error[internal-error]` and exits 2.
 pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
+    match crate::guard::guarded(|| run_cli(args)) {
+        Ok(code) => code,
+        Err(message) => {
+            report_escaped_panic(&message);
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Printed without the diagnostic renderers: the panic may have come from them.
+fn report_escaped_panic(message: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "error[internal-error]: internal error: {message}\n  \
+         = note: this is a bug in facadelint; the run stopped, so the output above may be incomplete\n  \
+         = help: please report it with the command line and the input that caused it\n"
+    );
+}
+
+fn run_cli(args: Vec<std::ffi::OsString>) -> i32 {
     let parsed = Cli::command()
         .try_get_matches_from(args)
         .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
@@ -275,6 +302,12 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
             }
         }
     }
+    crate::guard::maybe_inject("render", || {
+        cli.message_format
+            .to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
+    });
     let result = match cli.message_format {
         MessageFormat::Human => render_human(&mut stderr, &output.db, &output.diagnostics),
         MessageFormat::Short => render_short(&mut stderr, &output.db, &output.diagnostics),
@@ -344,7 +377,7 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
             plural(output.stats.files)
         );
     }
-    if cli.verbose {
+    if cli.verbose > 0 {
         let s = &output.stats;
         for (i, (phase, t)) in s.phases.iter().enumerate() {
             let peak = match s.peak_kib.get(i).copied().flatten() {
@@ -362,6 +395,16 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
             "  {} files ({} not parsed: nothing in them can matter), {} bytes, {} items, {} functions, {} analysed instances",
             s.files, s.skipped, s.bytes, s.items, s.functions, s.instances
         );
+        if cli.verbose > 1 {
+            let mut names: Vec<&str> = (0..output.file_owner.len())
+                .filter(|f| output.file_owner[*f].is_some())
+                .map(|f| output.db.get(f).name.as_str())
+                .collect();
+            names.sort_unstable();
+            for name in names {
+                let _ = writeln!(stderr, "  file {name}");
+            }
+        }
     }
     if errors + internal > 0 {
         EXIT_ERROR

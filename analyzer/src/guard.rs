@@ -1,6 +1,8 @@
 //! Containment of internal errors: a panic while parsing one file, lowering one function or
 //! analysing one function is caught here and becomes an `internal-error` diagnostic for that
-//! file or item, so that a bug in facadelint costs one item, not the run.
+//! file or item, so that a bug in facadelint costs one item, not the run. The CLI runs the
+//! whole command inside [`guarded`] too, so a panic no stage contains (indexing, reporting,
+//! rendering) still ends as `error[internal-error]` with exit code 2, never as a crash.
 //!
 //! Invariant: while a guarded closure runs, the panic hook stays quiet (the diagnostic is the
 //! report) but remembers where in facadelint the panic happened; outside guarded code the
@@ -67,9 +69,15 @@ pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".to_string())
 }
 
-/// The test hook `FACADELINT_INJECT_PANIC=<stage>:<item>` makes the named stage (`lower`,
-/// `flow`, `findings`) panic on the named function, so tests can prove containment on the
-/// real binary. Unset in normal use.
+/// The test hook `FACADELINT_INJECT_PANIC=<stage>:<item>` makes the named stage panic on the
+/// named item, so tests can prove containment on the real binary. Unset in normal use.
+///
+/// | stage | item | contained to |
+/// |---|---|---|
+/// | `parse` | a file's name as shown in diagnostics (`src/lib.rs`) | that file |
+/// | `lower` | a function's bare name (`refresh`) | that function's body |
+/// | `flow`, `findings` | a function's path (`Cache::refresh`) | that function |
+/// | `render` | the message format (`human`, `short`, `json`, `sarif`) | nothing: the run stops with `error[internal-error]`, exit 2 |
 pub fn injected(stage: &str) -> Option<&'static str> {
     static TARGET: OnceLock<Option<String>> = OnceLock::new();
     let target = TARGET.get_or_init(|| std::env::var("FACADELINT_INJECT_PANIC").ok());
@@ -77,7 +85,9 @@ pub fn injected(stage: &str) -> Option<&'static str> {
     (s == stage).then_some(item)
 }
 
-/// Panics when the test hook names this stage and item.
+/// Panics when the test hook names this stage and item; the panic is located at the caller,
+/// so the internal error says which stage's code it came from.
+#[track_caller]
 pub fn maybe_inject(stage: &str, item: impl FnOnce() -> String) {
     if let Some(target) = injected(stage) {
         if item() == target {

@@ -40,7 +40,10 @@ pub fn parse_files(pool: &rayon::ThreadPool, db: &SourceDb, files: &[FileId]) ->
 }
 
 fn parse_one(db: &SourceDb, file: FileId) -> ParsedFile {
-    match crate::guard::guarded(|| parse_guarded(db, file)) {
+    match crate::guard::guarded(|| {
+        crate::guard::maybe_inject("parse", || db.get(file).name.clone());
+        parse_guarded(db, file)
+    }) {
         Ok(parsed) => parsed,
         Err(what) => ParsedFile {
             file,
