@@ -4,6 +4,13 @@
 //! `cargo metadata --no-deps --offline` (which never builds or runs anything); explicit paths
 //! that are not Cargo projects are walked. Module trees are followed from each crate root by
 //! [`load`](crate::load). Invariant: this stage only finds paths; it reads no source file.
+//!
+//! Invariant: no file of the analysed tree chooses which program runs. `cargo metadata` is the
+//! only process started, and it starts in the root of the file system (see [`neutral_dir`]):
+//! rustup picks the toolchain, and so the `cargo` binary, from `rust-toolchain.toml` files and
+//! directory overrides of the working directory and its ancestors, and cargo reads
+//! `.cargo/config.toml` from the same places; in the analysed tree those would decide what
+//! runs (a `[toolchain] path` names any folder's `bin/cargo`).
 
 use crate::diag::Diagnostic;
 use std::path::{Path, PathBuf};
@@ -58,25 +65,37 @@ pub fn discover(
             .map(Path::to_path_buf)
             .or_else(|| find_manifest(cwd));
         match manifest {
-            Some(m) => cargo_project(&m, selection, &mut out),
+            Some(m) => cargo_project(&m, cwd, selection, &mut out),
             None => walk(cwd, &mut out),
         }
     } else {
         for path in paths {
             if path.is_dir() && path.join("Cargo.toml").is_file() {
-                cargo_project(&path.join("Cargo.toml"), selection, &mut out);
+                cargo_project(&path.join("Cargo.toml"), cwd, selection, &mut out);
+            } else if path.is_dir() && path.extension().is_some_and(|x| x == "rs") {
+                // rustc would say "Is a directory"; walking it would analyse nothing the user
+                // named and say nothing.
+                out.diagnostics.push(
+                    Diagnostic::error(
+                        "input-error",
+                        format!(
+                            "`{}` is a directory, not a Rust source file",
+                            path.display()
+                        ),
+                    )
+                    .with_note("a path ending in `.rs` names a file; the directory was not walked"),
+                );
             } else if path.is_dir() || path.is_file() {
                 walk(path, &mut out);
-            } else if path.symlink_metadata().is_ok() {
-                out.diagnostics.push(Diagnostic::error(
-                    "input-error",
-                    format!("`{}` is a broken symbolic link", path.display()),
-                ));
             } else {
-                out.diagnostics.push(Diagnostic::error(
-                    "input-error",
-                    format!("path `{}` does not exist", path.display()),
-                ));
+                let why = match path.symlink_metadata() {
+                    Ok(_) => unfollowable(path),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        format!("path `{}` does not exist", path.display())
+                    }
+                    Err(e) => format!("could not read `{}`: {e}", path.display()),
+                };
+                out.diagnostics.push(Diagnostic::error("input-error", why));
             }
         }
     }
@@ -95,9 +114,29 @@ fn find_manifest(start: &Path) -> Option<PathBuf> {
         .find(|m| m.is_file())
 }
 
-fn cargo_project(manifest: &Path, selection: &TargetSelection, out: &mut Discovery) {
+/// Where `cargo metadata` runs: the root of the file system that holds `cwd` (`/` on Unix).
+/// rustup and cargo look for their per-directory settings (`rust-toolchain.toml`,
+/// `rust-toolchain`, `rustup override`, `.cargo/config.toml`) in the working directory and its
+/// ancestors; the root is the one folder that is nobody's descendant, and only an
+/// administrator can write there. So the `cargo` that runs is the one rustup would use outside
+/// the project (or `$CARGO`, set by cargo for `cargo facadelint`), and the project's
+/// `.cargo/config.toml` is not read (`cargo metadata --no-deps` needs nothing from it).
+fn neutral_dir(cwd: &Path) -> PathBuf {
+    cwd.ancestors()
+        .last()
+        .filter(|root| root.has_root())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("/"))
+}
+
+fn cargo_project(manifest: &Path, cwd: &Path, selection: &TargetSelection, out: &mut Discovery) {
+    // Cargo makes a relative `--manifest-path` absolute against its own working directory,
+    // which is not ours: make it absolute here (cargo normalizes `.` and `..` the same way).
+    let joined = cwd.join(manifest);
+    let absolute = std::path::absolute(&joined).unwrap_or(joined);
     let metadata = cargo_metadata::MetadataCommand::new()
-        .manifest_path(manifest)
+        .manifest_path(&absolute)
+        .current_dir(neutral_dir(cwd))
         .no_deps()
         .other_options(vec!["--offline".to_string()])
         .exec();
@@ -230,22 +269,88 @@ fn walk(path: &Path, out: &mut Discovery) {
                 }
             }
             Err(e) => {
-                let at = e
-                    .path()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| path.display().to_string());
-                let why = if e.loop_ancestor().is_some() {
-                    "symbolic link loop".to_string()
+                let at = e.path().unwrap_or(path);
+                let is_link = at.symlink_metadata().is_ok_and(|m| m.is_symlink());
+                let why = if let Some(ancestor) = e.loop_ancestor() {
+                    format!(
+                        "`{}` is a symbolic link loop: it leads back to `{}`, which contains it; not followed",
+                        at.display(),
+                        ancestor.display()
+                    )
+                } else if is_link && !at.exists() {
+                    unfollowable(at)
                 } else {
-                    e.io_error()
+                    let io = e
+                        .io_error()
                         .map(|io| io.to_string())
-                        .unwrap_or_else(|| e.to_string())
+                        .unwrap_or_else(|| e.to_string());
+                    format!("could not read `{}`: {io}", at.display())
                 };
-                out.diagnostics.push(Diagnostic::error(
-                    "input-error",
-                    format!("could not read `{at}`: {why}"),
-                ));
+                out.diagnostics.push(Diagnostic::error("input-error", why));
             }
         }
     }
+}
+
+/// Why the symbolic link `link` cannot be followed, the same words whether it was named on the
+/// command line or met in a walk: its chain of links ends at a path that does not exist
+/// (dangling), or comes back to a link already passed (a loop). Lexical, for the message only:
+/// the caller knows from the file system that following it failed.
+fn unfollowable(link: &Path) -> String {
+    // Linux gives up after 40 links (ELOOP); a longer chain is a loop to the user too.
+    const MAX_LINKS: usize = 40;
+    let mut seen = vec![normalize(link)];
+    let mut current = link.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        let target = match std::fs::read_link(&current) {
+            Ok(t) => t,
+            // Not a link (any more): an intermediate folder is what failed.
+            Err(_) => break,
+        };
+        let next = current.parent().unwrap_or(Path::new("")).join(target);
+        let next = normalize(&next);
+        if seen.contains(&next) {
+            return format!("`{}` is a symbolic link loop", link.display());
+        }
+        match next.symlink_metadata() {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return format!(
+                    "`{}` is a broken symbolic link: its target `{}` does not exist",
+                    link.display(),
+                    next.display()
+                );
+            }
+            Err(e) => return format!("could not read `{}`: {e}", next.display()),
+            Ok(m) if !m.is_symlink() => break,
+            Ok(_) => {}
+        }
+        seen.push(next.clone());
+        current = next;
+    }
+    if seen.len() > MAX_LINKS {
+        return format!("`{}` is a symbolic link loop", link.display());
+    }
+    match std::fs::metadata(link) {
+        Err(e) => format!("could not read `{}`: {e}", link.display()),
+        Ok(_) => format!("could not read `{}`", link.display()),
+    }
+}
+
+/// Removes `.` and `x/..` pairs without touching the file system (as the kernel would for a
+/// link target, except through links to folders: good enough to name a missing target).
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }

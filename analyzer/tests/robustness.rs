@@ -383,6 +383,42 @@ fn tabs_count_as_one_column_each() {
     snapshot("tabs", &run);
 }
 
+// 5b. Non-ASCII identifiers before the finding on its line.
+
+/// The leak model's line 32 (`        self.client.using_namespace(ns)`, the bypass point).
+const BYPASS_LINE: &str = "        self.client.using_namespace(ns)\n";
+
+/// The leak model with its bypass line replaced by `line` (which ends the bypass expression).
+fn leak_with_bypass_line(line: &str) -> String {
+    assert!(LEAK.contains(BYPASS_LINE));
+    LEAK.replace(BYPASS_LINE, &format!("{line}\n"))
+}
+
+#[test]
+fn columns_after_non_ascii_identifiers_count_characters() {
+    // `ö` and `ß` take two bytes, `名` three bytes and two display columns. rustc counts
+    // columns in characters: the bypass expression starts at column 40 (byte 46, display
+    // column 41), and the carets must sit under it in the rendered line.
+    let s = Scratch::new("non-ascii");
+    s.write(
+        "leak.rs",
+        leak_with_bypass_line(
+            "        let größe = ns; let 名 = größe; self.client.using_namespace(名)",
+        ),
+    );
+    let run = s.run(&["leak.rs"]);
+    assert_leak_at(&run, "leak.rs:32:40");
+    // Rendered by display width: 39 columns of text before the expression, 名 counting two.
+    let carets = format!("   |{}{} returns", " ".repeat(41), "^".repeat(31));
+    assert!(
+        run.stderr.contains(&carets),
+        "the carets are not under the expression\n{}",
+        run.stderr
+    );
+    assert_code(&run, 1);
+    snapshot("non-ascii-columns", &run);
+}
+
 // 6. A line of 100,000 characters.
 
 #[test]
@@ -405,6 +441,52 @@ fn line_of_100_000_characters_in_a_valid_file() {
     assert_leak_reported(&run, "long.rs");
     assert_code(&run, 1);
     snapshot("long-line", &run);
+}
+
+#[test]
+fn finding_at_column_100_000_of_a_100_000_character_line() {
+    // The bypass line of the leak model with 99,999 characters of valid code before the
+    // expression: the finding is at column 100,000, the line is shown whole and the carets
+    // are under the expression.
+    let k = 49_987;
+    let padding = format!("let _pad = [{}1];  ", "1,".repeat(k));
+    let prefix = format!("        {padding}");
+    assert_eq!(prefix.chars().count(), 99_999);
+    let line = format!("{prefix}self.client.using_namespace(ns)");
+    let s = Scratch::new("long-line-finding");
+    s.write("long.rs", leak_with_bypass_line(&line));
+    let run = s.run(&["long.rs"]);
+    assert_leak_at(&run, "long.rs:32:100000");
+    let source = format!("32 | {line}\n");
+    let carets = format!(
+        "   | {}{} returns a client built from the inner `Raw`",
+        " ".repeat(99_999),
+        "^".repeat(31)
+    );
+    assert!(
+        run.stderr.contains(&source),
+        "the long line is not shown whole"
+    );
+    assert!(
+        run.stderr.contains(&carets),
+        "the carets are not under the expression at column 100,000"
+    );
+    assert_code(&run, 1);
+    // The snapshot with the padding elided (checked exactly above), so that it stays readable.
+    let shown = run
+        .stderr
+        .replace(
+            &padding,
+            &format!("<{} characters of `let _pad = [1,1,…]; `>", padding.len()),
+        )
+        .replace(&format!("| {}", " ".repeat(99_999)), "| <99,999 spaces>");
+    snapshot(
+        "long-line-finding",
+        &Run {
+            stderr: shown,
+            ..run
+        },
+    );
 }
 
 // 7. A large generated file.
@@ -450,9 +532,10 @@ fn large_generated_file_is_analysed_to_its_end() {
     }
 }
 
-// 8. Deep nesting: no stack overflow. A located error and a successful parse are both
-// acceptable (the choice is pinned by snapshot); either way within a time limit far above
-// what a linear parse of these few-hundred-kilobyte files needs.
+// 8. Deep nesting: no stack overflow. Past the limits (README: 4,000 levels of brackets,
+// 2,000 without) the file is rejected with a located error; below them it is parsed, lowered
+// and analysed. Snapshots pin which; every run has a time limit far above what a linear parse
+// of these few-hundred-kilobyte files needs.
 
 const NESTING_LIMIT: Duration = Duration::from_secs(60);
 
@@ -504,7 +587,7 @@ fn ten_thousand_nested_parentheses() {
     let s = Scratch::new("parens");
     s.leak("src/leak.rs");
     let n = 10_000;
-    // Inside a fn body: 10,001 levels with the body's brace, past the documented limit.
+    // Inside a fn body: 10,001 levels with the body's brace, past the 4,000 limit.
     s.write(
         "src/in_fn.rs",
         format!(
@@ -513,9 +596,9 @@ fn ten_thousand_nested_parentheses() {
             ")\n".repeat(n)
         ),
     );
-    // In a constant: exactly 10,000 levels, at the limit, so it is parsed.
+    // In a constant: 10,000 levels, also past the limit; rejected at the 4,001st.
     s.write(
-        "src/at_limit.rs",
+        "src/in_const.rs",
         format!(
             "pub fn uses(_c: &dyn CuratorFramework) {{}}\npub const P: u32 =\n{}1\n{};\n",
             "(\n".repeat(n),
@@ -543,9 +626,10 @@ fn ten_thousand_nested_blocks() {
             "}\n".repeat(n)
         ),
     );
-    // The body and 9,999 blocks inside it: exactly 10,000 levels, parsed.
+    // The body's braces are the outermost of the 10,000 blocks: 10,000 levels, past the
+    // limit; rejected at the 4,001st.
     s.write(
-        "src/at_limit.rs",
+        "src/body_is_a_block.rs",
         format!(
             "pub fn blocks(_c: &dyn CuratorFramework) -> u32\n{}1\n{}",
             "{\n".repeat(n),
@@ -577,6 +661,101 @@ fn ten_thousand_nested_closures() {
     snapshot("nested-closures", &run);
 }
 
+/// A second watch registered through the bypassing client (two lines): the leak model reports
+/// it as a finding of its own, with its `registered here` label on the second line.
+const DEEP_REGISTRATION: &str =
+    "let watching = Watching { client: self.facade.using_namespace(None) };\n\
+     watching.commit_watcher(\"/deep\");\n";
+
+/// `body` as the method `Recipe::{name}`, in an `impl` of its own.
+fn recipe_method(name: &str, body: String) -> String {
+    format!("impl Recipe {{\n    pub fn {name}(&self) {{\n{body}\n    }}\n}}\n")
+}
+
+/// Runs the leak model followed by `deep` (code just under a nesting limit that registers a
+/// second watch at its innermost level, line `line`): both findings are reported and nothing
+/// else, so the deep code was parsed, lowered and analysed.
+fn assert_deep_code_analysed(tag: &str, deep: String, line: usize) {
+    let s = Scratch::new(tag);
+    s.write("src/deep.rs", format!("{LEAK}{deep}"));
+    let run = s.run_limited(&["src"], NESTING_LIMIT);
+    assert_nesting_handled(run.as_ref());
+    let run = run.unwrap();
+    assert_leak_reported(&run, "src/deep.rs");
+    assert!(
+        run.stderr
+            .contains("facadelint: 2 findings, 0 input errors in 1 file\n"),
+        "the registration inside the deep code is not reported\n{}",
+        run.stderr
+    );
+    let registered = format!("{line} | ");
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.trim_start().starts_with(&registered))
+            && run.stderr.contains("registered here"),
+        "no label at line {line} (the deep registration)\n{}",
+        run.stderr
+    );
+    assert_code(&run, 1);
+    snapshot(tag, &run);
+}
+
+/// The leak model's length in lines: the deep code starts on the next one.
+fn leak_lines() -> usize {
+    LEAK.lines().count()
+}
+
+#[test]
+fn parentheses_just_under_the_limit_are_analysed() {
+    // 3,900 parentheses (one a line) around the bypassing client, inside a struct literal, a
+    // fn body and an impl: 3,903 levels, under the 4,000 limit.
+    let n = 3_900;
+    let deep = recipe_method(
+        "watch_parens",
+        format!(
+            "let watching = Watching {{ client:\n{}self.facade.using_namespace(None)\n{}}};\n\
+             watching.commit_watcher(\"/deep\");",
+            "(\n".repeat(n),
+            ")\n".repeat(n)
+        ),
+    );
+    // impl, fn, `let watching …`, n `(`, the client, n `)`, `};`, the registration.
+    assert_deep_code_analysed(
+        "under-limit-parentheses",
+        deep,
+        leak_lines() + 3 + 2 * n + 3,
+    );
+}
+
+#[test]
+fn blocks_just_under_the_limit_are_analysed() {
+    // The registration in 3,900 nested blocks inside a fn body and an impl: 3,902 levels.
+    let n = 3_900;
+    let deep = recipe_method(
+        "watch_blocks",
+        format!("{}{DEEP_REGISTRATION}{}", "{\n".repeat(n), "}\n".repeat(n)),
+    );
+    // impl, fn, 3,900 block lines, `let watching …`, the registration.
+    assert_deep_code_analysed("under-limit-blocks", deep, leak_lines() + 2 + n + 2);
+}
+
+#[test]
+fn closures_just_under_the_limit_are_analysed() {
+    // 1,900 closures nested without brackets (the limit is 2,000), the innermost body a block
+    // that registers the watch.
+    let n = 1_900;
+    let deep = recipe_method(
+        "watch_closures",
+        format!(
+            "let _f =\n{}{{\n{DEEP_REGISTRATION}}};",
+            "|_x: u32|\n".repeat(n)
+        ),
+    );
+    // impl, fn, `let _f =`, 1,900 closure lines, `{`, `let watching …`, the registration.
+    assert_deep_code_analysed("under-limit-closures", deep, leak_lines() + 3 + n + 3);
+}
+
 /// Runs each file alone beside the leak (a stack overflow aborts the whole process, so one
 /// run per input tells which input does it) and reports every problem at once.
 fn assert_each_nesting_handled(tag: &str, files: &[(&str, String)]) {
@@ -600,7 +779,8 @@ fn assert_each_nesting_handled(tag: &str, files: &[(&str, String)]) {
 
 #[test]
 fn ten_thousand_nested_types() {
-    // Within the documented limit of 10,000 levels, so they must parse (or be reported).
+    // 10,000 levels, past the limits (4,000 brackets, 2,000 without): the guard rejects
+    // them with a located error; what must never happen is a stack overflow.
     let n = 10_000;
     let file =
         |ty: String| format!("pub fn uses(_c: &dyn CuratorFramework) {{}}\npub type T = {ty};\n");
@@ -689,8 +869,8 @@ fn invalid_utf8_is_located_at_its_byte_offset() {
     snapshot("invalid-utf8", &run);
 }
 
-// 10. Unreadable paths (tests run as root: permissions stop nothing, so these are the ways a
-// read fails for root).
+// 10. Unreadable paths: links that lead nowhere, a directory named like a source file, and
+// files and folders without read permission.
 
 #[cfg(unix)]
 fn unreadable_tree(s: &Scratch) {
@@ -705,15 +885,40 @@ fn unreadable_tree(s: &Scratch) {
     symlink(".", s.path("src/loop")).unwrap();
 }
 
+/// The same words for a link whether it is walked or named: dangling (with the target that
+/// is missing) or a loop, never the raw `No such file or directory` / `Too many levels`.
+#[cfg(unix)]
+fn assert_links_described(run: &Run) {
+    for expected in [
+        "`src/y.rs` is a broken symbolic link: its target `src/missing.rs` does not exist\n",
+        "`src/z.rs` is a symbolic link loop\n",
+    ] {
+        assert!(
+            run.stderr.contains(expected),
+            "missing `{expected}`\n{}",
+            run.stderr
+        );
+    }
+    assert!(
+        !run.stderr.contains("os error"),
+        "a link is described by a raw OS error\n{}",
+        run.stderr
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn unreadable_paths_in_a_walked_folder_are_reported() {
     let s = Scratch::new("unreadable");
     unreadable_tree(&s);
     let run = s.run(&["src"]);
-    assert!(run.stderr.contains("src/y.rs"), "{}", run.stderr);
-    assert!(run.stderr.contains("src/z.rs"), "{}", run.stderr);
-    assert!(run.stderr.contains("src/loop"), "{}", run.stderr);
+    assert_links_described(&run);
+    assert!(
+        run.stderr
+            .contains("`src/loop` is a symbolic link loop: it leads back to `src`"),
+        "{}",
+        run.stderr
+    );
     assert_located_in(&run, "src/lib.rs");
     assert_leak_reported(&run, "src/leak.rs");
     assert_code(&run, 2);
@@ -726,11 +931,131 @@ fn unreadable_paths_named_on_the_command_line_are_reported() {
     let s = Scratch::new("unreadable-args");
     unreadable_tree(&s);
     let run = s.run(&["src/y.rs", "src/z.rs", "src/x.rs", "src/leak.rs"]);
-    assert!(run.stderr.contains("`src/y.rs`"), "{}", run.stderr);
-    assert!(run.stderr.contains("`src/z.rs`"), "{}", run.stderr);
+    assert_links_described(&run);
+    // rustc says "Is a directory"; walking it silently would analyse nothing that was named.
+    assert!(
+        run.stderr
+            .contains("error[input-error]: `src/x.rs` is a directory, not a Rust source file\n"),
+        "{}",
+        run.stderr
+    );
     assert_leak_reported(&run, "src/leak.rs");
     assert_code(&run, 2);
     snapshot("unreadable-args", &run);
+}
+
+/// Whether this process reads files whatever their permissions (root, or
+/// `CAP_DAC_OVERRIDE`), and whether it is root (the owner of a file it creates).
+#[cfg(unix)]
+fn permissions_do_not_stop_us(s: &Scratch) -> (bool, bool) {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    s.write("probe", "x");
+    let probe = s.path("probe");
+    let root = std::fs::metadata(&probe).unwrap().uid() == 0;
+    std::fs::set_permissions(&probe, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let readable = std::fs::read(&probe).is_ok();
+    std::fs::remove_file(&probe).unwrap();
+    (readable, root)
+}
+
+/// The user the binary runs as when the test runs as root: `nobody`.
+const UNPRIVILEGED: &str = "65534";
+
+#[cfg(unix)]
+#[test]
+fn files_and_folders_without_read_permission_are_reported() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let s = Scratch::new("permissions");
+    s.write("src/lib.rs", "mod leak;\nmod secret;\n");
+    s.leak("src/leak.rs");
+    // All three name the client trait: they matter to the rule, so they must be read.
+    let uses = "pub fn uses(_c: &dyn CuratorFramework) {}\n";
+    s.write("src/secret.rs", uses); // declared by `mod secret;`
+    s.write("src/loose.rs", uses); // a crate root of its own
+    s.write("src/sealed/inner.rs", uses); // in a folder that cannot be listed
+    let (readable_anyway, root) = permissions_do_not_stop_us(&s);
+    if readable_anyway && !root {
+        eprintln!(
+            "\n*** SKIPPED files_and_folders_without_read_permission_are_reported: this \
+             process reads files of mode 000 but is not root, so it cannot run facadelint as \
+             another user ***\n"
+        );
+        return;
+    }
+    let mode = |rel: &str, mode: u32| {
+        std::fs::set_permissions(s.path(rel), std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    for rel in ["src/secret.rs", "src/loose.rs", "src/sealed"] {
+        mode(rel, 0o000);
+    }
+    let args = ["src", "--color", "never"];
+    let run = if readable_anyway {
+        // As root nothing is unreadable: run the binary as `nobody`, to whom the folder is
+        // readable (modes 755 and 644 from the usual umask) except for the three paths above.
+        let dir_mode = std::fs::metadata(&s.dir).unwrap().mode();
+        assert!(
+            dir_mode & 0o005 == 0o005,
+            "the scratch folder is not readable by others (umask?): {dir_mode:o}"
+        );
+        let out = Command::new("setpriv")
+            .args([
+                "--reuid",
+                UNPRIVILEGED,
+                "--regid",
+                UNPRIVILEGED,
+                "--clear-groups",
+            ])
+            .arg(env!("CARGO_BIN_EXE_facadelint"))
+            .args(args)
+            .current_dir(&s.dir)
+            .env_remove("NO_COLOR")
+            .env_remove("RAYON_NUM_THREADS")
+            .output()
+            .expect(
+                "running as root, this test needs `setpriv` (util-linux) to run facadelint \
+                 as an unprivileged user",
+            );
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        assert!(
+            !run.stderr.contains("setpriv: "),
+            "setpriv could not run facadelint as user {UNPRIVILEGED} (can others read and \
+             execute the binary?)\n{}",
+            run.stderr
+        );
+        s.normalize(run)
+    } else {
+        s.normalize(run_in(&s.dir, &args, &[]))
+    };
+    // Give the files back so that the scratch folder can be removed by a non-root owner.
+    mode("src/sealed", 0o755);
+    assert_exited_normally(&run, &args);
+    // The declared module's read error points at its `mod` line.
+    assert!(
+        run.stderr.contains(
+            "error[input-error]: could not read `src/secret.rs`: Permission denied (os error 13)\n  --> src/lib.rs:2:5\n"
+        ),
+        "no located diagnostic for the unreadable module\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("could not read `src/loose.rs`: Permission denied (os error 13)\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("could not read `src/sealed`: Permission denied (os error 13)\n"),
+        "{}",
+        run.stderr
+    );
+    assert_leak_reported(&run, "src/leak.rs");
+    assert_code(&run, 2);
+    snapshot("unreadable-permissions", &run);
 }
 
 // 11. A `mod` whose file is missing.
