@@ -271,6 +271,13 @@ fn walk(path: &Path, out: &mut Discovery) {
             Err(e) => {
                 let at = e.path().unwrap_or(path);
                 let is_link = at.symlink_metadata().is_ok_and(|m| m.is_symlink());
+                let name = at.file_name().unwrap_or_default().to_string_lossy();
+                // A dangling link can only hide a source file when it has a source file's
+                // name; editors' lock files (`.#lib.rs`) are dangling links by design.
+                let could_be_source = name.ends_with(".rs") && !name.starts_with(".#");
+                if is_link && !at.exists() && !could_be_source && e.loop_ancestor().is_none() {
+                    continue;
+                }
                 let why = if let Some(ancestor) = e.loop_ancestor() {
                     format!(
                         "`{}` is a symbolic link loop: it leads back to `{}`, which contains it; not followed",

@@ -81,6 +81,10 @@ struct Loader<'p> {
     followed: BTreeSet<FileId>,
     /// `mod` declarations of skipped files, scanned ahead in parallel.
     scanned: HashMap<FileId, Vec<ModScan>>,
+    /// The file whose `mod` first linked each module file.
+    parent_file: HashMap<FileId, FileId>,
+    /// Files that could not be read, with the index of their diagnostic.
+    unreadable: HashMap<PathBuf, usize>,
 }
 
 /// Loads every file; with a prefilter, files that cannot matter are read but not parsed.
@@ -105,18 +109,32 @@ pub fn load(
         bytes: 0,
         followed: BTreeSet::new(),
         scanned: HashMap::new(),
+        parent_file: HashMap::new(),
+        unreadable: HashMap::new(),
     };
     let mut crates = Vec::new();
     let mut wave = Vec::new();
+    let requests = discovery
+        .crates
+        .iter()
+        .map(|root| &root.root)
+        .chain(&discovery.loose_files)
+        .map(|path| ReadRequest {
+            path: path.clone(),
+            mod_rs: true,
+            declared_at: None,
+        })
+        .collect();
+    let mut ids = loader.read_all(requests).into_iter();
     for root in &discovery.crates {
-        if let Some(id) = loader.read(&root.root, true, None) {
+        if let Some(id) = ids.next().flatten() {
             wave.push(id);
             crates.push(loaded_crate(root, id));
         }
     }
     let mut loose = Vec::new();
-    for path in &discovery.loose_files {
-        if let Some(id) = loader.read(path, true, None) {
+    for (path, id) in discovery.loose_files.iter().zip(ids) {
+        if let Some(id) = id {
             let named_root = path
                 .file_name()
                 .is_some_and(|n| n == "lib.rs" || n == "main.rs" || n == "mod.rs");
@@ -185,15 +203,17 @@ pub fn load(
             loader.parse(&again);
             wave.extend(again.iter().copied());
         }
-        let mut next = Vec::new();
+        let mut decls = Vec::new();
         for &file in &wave {
             if loader.followed.insert(file) {
-                for child in loader.follow_mods(file) {
-                    claimed.insert(child);
-                    if !loader.followed.contains(&child) {
-                        next.push(child);
-                    }
-                }
+                decls.extend(loader.mod_files(file));
+            }
+        }
+        let mut next = Vec::new();
+        for child in loader.read_mod_files(decls) {
+            claimed.insert(child);
+            if !loader.followed.contains(&child) {
+                next.push(child);
             }
         }
         wave = next;
@@ -292,46 +312,128 @@ fn display_name(path: &Path, cwd: &Path) -> String {
         .replace('\\', "/")
 }
 
-impl Loader<'_> {
-    /// Reads a file once; `mod_rs` says whether its child modules live beside it.
-    fn read(&mut self, path: &Path, mod_rs: bool, declared_at: Option<Span>) -> Option<FileId> {
-        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        if let Some(&id) = self.by_path.get(&key) {
-            return Some(id);
+/// A file to read, and where it was asked for.
+struct ReadRequest {
+    path: PathBuf,
+    /// Whether its child modules live beside it (`mod.rs`, crate roots, `#[path]` files).
+    mod_rs: bool,
+    declared_at: Option<Span>,
+}
+
+/// What reading one file gave, before it has an id.
+struct Fetched {
+    bytes: usize,
+    /// The file (its text lossy where it is not UTF-8, without a byte-order mark) and the
+    /// offset of the first invalid byte.
+    file: std::io::Result<(SourceFile, Option<usize>)>,
+}
+
+/// Reads, decodes and line-indexes one file; pure, so that a batch can be read on the pool.
+fn fetch(path: &Path, cwd: &Path) -> Fetched {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return Fetched {
+                bytes: 0,
+                file: Err(e),
+            }
         }
-        let name = display_name(path, &self.cwd);
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
+    };
+    let len = bytes.len();
+    let (text, bad_utf8) = match String::from_utf8(bytes) {
+        Ok(t) => (t, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+        }
+    };
+    // rustc drops a byte-order mark before counting lines and columns; so do we.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
+    let file = SourceFile::new(display_name(path, cwd), path.to_path_buf(), text);
+    Fetched {
+        bytes: len,
+        file: Ok((file, bad_utf8)),
+    }
+}
+
+impl Loader<'_> {
+    /// Reads files on the pool and admits them in request order, so that ids do not depend
+    /// on the thread count; a file already read (or named twice) is read once.
+    fn read_all(&mut self, requests: Vec<ReadRequest>) -> Vec<Option<FileId>> {
+        use rayon::prelude::*;
+        let keys: Vec<PathBuf> = self.pool.install(|| {
+            requests
+                .par_iter()
+                .map(|r| std::fs::canonicalize(&r.path).unwrap_or_else(|_| r.path.clone()))
+                .collect()
+        });
+        let mut first_of: HashMap<&Path, usize> = HashMap::new();
+        let fresh: Vec<usize> = (0..requests.len())
+            .filter(|&i| {
+                !self.by_path.contains_key(&keys[i])
+                    && !self.unreadable.contains_key(&keys[i])
+                    && first_of.insert(keys[i].as_path(), i).is_none()
+            })
+            .collect();
+        let mut fetched: HashMap<usize, Fetched> = self.pool.install(|| {
+            fresh
+                .par_iter()
+                .map(|&i| (i, fetch(&requests[i].path, &self.cwd)))
+                .collect()
+        });
+        let mut ids = Vec::with_capacity(requests.len());
+        for (i, request) in requests.iter().enumerate() {
+            let id = match fetched.remove(&i) {
+                Some(f) => self.admit(request, keys[i].clone(), f),
+                None => {
+                    self.locate_unreadable(&keys[i], request.declared_at);
+                    self.by_path.get(&keys[i]).copied()
+                }
+            };
+            ids.push(id);
+        }
+        ids
+    }
+
+    /// A file that could not be read is reported once: a `mod` that names it later gives
+    /// the report its location.
+    fn locate_unreadable(&mut self, key: &Path, declared_at: Option<Span>) {
+        let (Some(&at_diag), Some(at)) = (self.unreadable.get(key), declared_at) else {
+            return;
+        };
+        let d = &mut self.diagnostics[at_diag];
+        if d.primary_span().is_none() {
+            *d = d.clone().with_primary(at, "declared here");
+        }
+    }
+
+    /// Gives a read file its id (or reports why it could not be read).
+    fn admit(&mut self, request: &ReadRequest, key: PathBuf, fetched: Fetched) -> Option<FileId> {
+        let path = request.path.as_path();
+        let (file, bad_utf8) = match fetched.file {
+            Ok(f) => f,
             Err(e) => {
+                let name = display_name(path, &self.cwd);
                 let mut d =
                     Diagnostic::error("input-error", format!("could not read `{name}`: {e}"));
-                if let Some(at) = declared_at {
+                if let Some(at) = request.declared_at {
                     d = d.with_primary(at, "declared here");
                 }
+                self.unreadable.insert(key, self.diagnostics.len());
                 self.diagnostics.push(d);
                 return None;
             }
         };
-        self.bytes += bytes.len();
-        let (text, bad_utf8) = match String::from_utf8(bytes) {
-            Ok(t) => (t, None),
-            Err(e) => {
-                let at = e.utf8_error().valid_up_to();
-                (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
-            }
-        };
-        // rustc drops a byte-order mark before counting lines and columns; so do we.
-        let text = match text.strip_prefix('\u{feff}') {
-            Some(rest) => rest.to_string(),
-            None => text,
-        };
-        let id = self
-            .db
-            .add(SourceFile::new(name.clone(), path.to_path_buf(), text));
+        self.bytes += fetched.bytes;
+        let name = file.name.clone();
+        let id = self.db.add(file);
         self.by_path.insert(key, id);
         self.syntax.push(None);
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let is_mod_rs = mod_rs || path.file_name().is_some_and(|n| n == "mod.rs");
+        let is_mod_rs = request.mod_rs || path.file_name().is_some_and(|n| n == "mod.rs");
         self.child_dir.push(vec![if is_mod_rs {
             dir
         } else {
@@ -392,8 +494,60 @@ impl Loader<'_> {
         }
     }
 
-    /// Resolves the file of every `mod x;` in `file` and reads it; returns the child files.
-    fn follow_mods(&mut self, file: FileId) -> Vec<FileId> {
+    /// Reads the files `mod_files` found (in parallel) and links each to its declaration;
+    /// returns the child files in declaration order.
+    fn read_mod_files(&mut self, decls: Vec<ModFile>) -> Vec<FileId> {
+        let requests = decls
+            .iter()
+            .map(|d| ReadRequest {
+                path: d.path.clone(),
+                mod_rs: d.via_path,
+                declared_at: Some(d.at),
+            })
+            .collect();
+        let ids = self.read_all(requests);
+        let mut children = Vec::new();
+        for (decl, id) in decls.into_iter().zip(ids) {
+            let Some(child) = id else { continue };
+            if let Some(chain) = self.module_cycle(decl.parent, child) {
+                // rustc rejects a module that includes a file containing it; linking it
+                // would make the module tree infinite.
+                self.diagnostics.push(
+                    Diagnostic::error("circular-module", format!("circular modules: {chain}"))
+                        .with_primary(decl.at, "this module includes a file that contains it"),
+                );
+                continue;
+            }
+            self.mod_links.insert((decl.parent, decl.key_path), child);
+            self.parent_file.entry(child).or_insert(decl.parent);
+            children.push(child);
+        }
+        children
+    }
+
+    /// `child -> … -> parent -> child` when linking `child` under `parent` closes a cycle of
+    /// module files.
+    fn module_cycle(&self, parent: FileId, child: FileId) -> Option<String> {
+        let mut chain = vec![parent];
+        let mut cur = parent;
+        while cur != child {
+            cur = *self.parent_file.get(&cur)?;
+            if chain.contains(&cur) && cur != child {
+                return None;
+            }
+            chain.push(cur);
+        }
+        chain.reverse();
+        chain.push(child);
+        let names: Vec<&str> = chain
+            .iter()
+            .map(|f| self.db.get(*f).name.as_str())
+            .collect();
+        Some(names.join(" -> "))
+    }
+
+    /// Finds the file of every `mod x;` in `file` (reporting the ones that are missing).
+    fn mod_files(&mut self, file: FileId) -> Vec<ModFile> {
         let mut decls = Vec::new();
         match &self.syntax[file] {
             Some(syntax) => collect_mod_decls(&syntax.items, &mut Vec::new(), &mut decls),
@@ -458,12 +612,13 @@ impl Loader<'_> {
                 end: decl.span.end,
             };
             match found {
-                Some(path) => {
-                    if let Some(child) = self.read(&path, via_path, Some(at)) {
-                        self.mod_links.insert((file, key_path), child);
-                        children.push(child);
-                    }
-                }
+                Some(path) => children.push(ModFile {
+                    parent: file,
+                    key_path,
+                    path,
+                    via_path,
+                    at,
+                }),
                 None => {
                     // rustc reads only the `#[path]` file; the other places were our fallback.
                     let named = if via_path {
@@ -473,18 +628,23 @@ impl Loader<'_> {
                     };
                     let shown: Vec<String> =
                         named.iter().map(|c| display_name(c, &self.cwd)).collect();
-                    self.diagnostics.push(
-                        Diagnostic::error(
-                            "missing-module",
-                            format!("file not found for module `{}`", decl.name),
-                        )
-                        .with_primary(at, "declared here")
-                        .with_help(format!(
-                            "to create the module `{}`, create file {}",
-                            decl.name,
-                            shown.join(" or ")
-                        )),
-                    );
+                    let mut d = Diagnostic::error(
+                        "missing-module",
+                        format!("file not found for module `{}`", decl.name),
+                    )
+                    .with_primary(at, "declared here");
+                    // `x.rs` may be there as a folder: "create file x.rs" would puzzle.
+                    for dir in named.iter().filter(|c| c.is_dir()) {
+                        d = d.with_note(format!(
+                            "`{}` is a directory; the module needs a file there",
+                            display_name(dir, &self.cwd)
+                        ));
+                    }
+                    self.diagnostics.push(d.with_help(format!(
+                        "to create the module `{}`, create file {}",
+                        decl.name,
+                        shown.join(" or ")
+                    )));
                 }
             }
         }
@@ -493,6 +653,17 @@ impl Loader<'_> {
 }
 
 type ModDecl = ModScan;
+
+/// The file that holds the body of one `mod x;`, found but not read yet.
+struct ModFile {
+    parent: FileId,
+    /// The module's path inside `parent` (inline modules, then its name).
+    key_path: Vec<String>,
+    path: PathBuf,
+    /// Named by `#[path]`: its own children live beside it.
+    via_path: bool,
+    at: Span,
+}
 
 fn collect_mod_decls(items: &[Item], inline: &mut Vec<String>, out: &mut Vec<ModDecl>) {
     for item in items {

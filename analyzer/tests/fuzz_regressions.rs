@@ -456,10 +456,14 @@ fn circular_module_files_terminate() {
             "{args:?}: {stderr}"
         );
         assert!(stderr.contains(" in 2 files\n"), "{args:?}: {stderr}");
-        assert!(
-            code == 1 || code == 2,
-            "{args:?}: exit code {code}\n{stderr}"
-        );
+        for cycle in [
+            "src/lib.rs:2:5: error[circular-module]: circular modules: src/lib.rs -> src/lib.rs",
+            "src/other.rs:2:9: error[circular-module]: circular modules: src/lib.rs -> src/other.rs -> src/lib.rs",
+            "src/other.rs:4:9: error[circular-module]: circular modules: src/other.rs -> src/other.rs",
+        ] {
+            assert!(stderr.contains(cycle), "{args:?}: {cycle}\n{stderr}");
+        }
+        assert_eq!(code, 2, "{args:?}: exit code\n{stderr}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

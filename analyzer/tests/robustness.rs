@@ -911,11 +911,19 @@ fn assert_links_described(run: &Run) {
 fn unreadable_paths_in_a_walked_folder_are_reported() {
     let s = Scratch::new("unreadable");
     unreadable_tree(&s);
+    // Dangling links that cannot be source files: an editor's lock file, a note.
+    std::os::unix::fs::symlink("user@host.1234", s.path("src/.#leak.rs")).unwrap();
+    std::os::unix::fs::symlink("nowhere.txt", s.path("src/notes.txt")).unwrap();
     let run = s.run(&["src"]);
     assert_links_described(&run);
     assert!(
         run.stderr
             .contains("`src/loop` is a symbolic link loop: it leads back to `src`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains(".#leak.rs") && !run.stderr.contains("notes.txt"),
         "{}",
         run.stderr
     );
