@@ -159,7 +159,8 @@ pub struct LazyBody {
     pub source: BodySource,
     /// Items declared inside a function's block (read eagerly: the index needs them all).
     pub items: Vec<Item>,
-    lowered: OnceLock<Result<Body, String>>,
+    /// Boxed: most bodies are never lowered, and every function carries this slot.
+    lowered: OnceLock<Result<Box<Body>, String>>,
 }
 
 /// Where the text of a body lives, and what it is.
@@ -192,8 +193,8 @@ impl LazyBody {
     /// Lowers the body on first use; a panic while lowering is kept as the error.
     pub fn lowered(&self, name: &str) -> Option<&Body> {
         self.lowered
-            .get_or_init(|| crate::lower::lower_lazy_body(&self.source, name))
-            .as_ref()
+            .get_or_init(|| crate::lower::lower_lazy_body(&self.source, name).map(Box::new))
+            .as_deref()
             .ok()
     }
 

@@ -14,6 +14,9 @@ use std::collections::{BTreeMap, HashMap};
 pub type DefId = u32;
 pub type FnId = u32;
 
+/// The module of a crate root: there is none.
+pub const NO_DEF: DefId = u32::MAX;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DefKind {
     Mod,
@@ -55,9 +58,8 @@ impl Eq for Generic {}
 pub struct Def {
     pub name: String,
     pub kind: DefKind,
-    /// Full path, crate name first (`curator::imps::WatcherRemovalFacade`).
-    pub path: Vec<String>,
-    /// The module the item is declared in (a module's own parent for modules).
+    /// The module the item is declared in (a module's own parent for modules; `NO_DEF` for
+    /// crate roots). With the name, it gives the full path ([`Index::def_path`]).
     pub module: DefId,
     pub span: Span,
 }
@@ -177,18 +179,28 @@ impl Index {
             syntax,
             links,
         };
+        // The tables grow to hundreds of thousands of entries on a large workspace: sized once,
+        // they are not copied on every doubling.
+        let (defs, fns) = b
+            .syntax
+            .iter()
+            .flatten()
+            .fold((crates.len(), 0), |(d, f), s| {
+                let (sd, sf) = count_defs(&s.items);
+                (d + sd, f + sf)
+            });
+        b.index.defs.reserve(defs);
+        b.index.fns.reserve(fns);
         for c in crates {
             if b.syntax.get(c.root).is_none_or(Option::is_none) {
                 continue;
             }
-            if b.index.crate_roots.contains_key(&c.name) && c.kind != "lib" {
-                // Two targets of one name (a bin beside its lib): keep both, lib reachable by name.
-            }
+            // Two targets of one name (a bin beside its lib) are both kept; the lib is the one
+            // reachable by name.
             let root = b.new_def(
                 c.name.clone(),
                 DefKind::Mod,
-                vec![c.name.clone()],
-                u32::MAX,
+                NO_DEF,
                 Span {
                     file: c.root,
                     start: 0,
@@ -235,7 +247,40 @@ impl Index {
     }
 
     pub fn display_path(&self, id: DefId) -> String {
-        self.def(id).path[1..].join("::")
+        self.def_path(id)[1..].join("::")
+    }
+
+    /// The item a def's path continues: its enum for a variant, else its module.
+    fn path_parent(&self, id: DefId) -> Option<DefId> {
+        let d = self.def(id);
+        match d.kind {
+            DefKind::Variant { parent, .. } => Some(parent),
+            _ => (d.module != NO_DEF).then_some(d.module),
+        }
+    }
+
+    /// Full path, crate name first (`curator::imps::WatcherRemovalFacade`).
+    pub fn def_path(&self, id: DefId) -> Vec<&str> {
+        let mut path = vec![self.def(id).name.as_str()];
+        let mut cur = id;
+        while let Some(parent) = self.path_parent(cur) {
+            path.push(&self.def(parent).name);
+            cur = parent;
+        }
+        path.reverse();
+        path
+    }
+
+    /// Whether a def's full path ends with `tail` (rule patterns), without building it.
+    pub fn path_ends_with(&self, id: DefId, tail: &[String]) -> bool {
+        let mut cur = Some(id);
+        for want in tail.iter().rev() {
+            match cur {
+                Some(d) if self.def(d).name == *want => cur = self.path_parent(d),
+                _ => return false,
+            }
+        }
+        true
     }
 
     /// Looks up one name in a module's scope (items and imports, then globs).
@@ -693,6 +738,41 @@ pub fn strip_refs(t: &TypeRef) -> &TypeRef {
     }
 }
 
+/// How many defs and functions `items` will add to the index (each file counted once).
+fn count_defs(items: &[Item]) -> (usize, usize) {
+    let mut defs = 0;
+    let mut fns = 0;
+    let nested = |methods: &[FnDef], defs: &mut usize, fns: &mut usize| {
+        for m in methods {
+            *fns += 1;
+            if let Some(body) = &m.body {
+                let (d, f) = count_defs(&body.items);
+                *defs += d;
+                *fns += f;
+            }
+        }
+    };
+    for item in items {
+        defs += 1;
+        match &item.kind {
+            ItemKind::Mod {
+                body: Some(body), ..
+            } => {
+                let (d, f) = count_defs(body);
+                defs += d;
+                fns += f;
+            }
+            ItemKind::Enum { variants, .. } => defs += variants.len(),
+            ItemKind::Trait { methods, .. } | ItemKind::Impl { methods, .. } => {
+                nested(methods, &mut defs, &mut fns)
+            }
+            ItemKind::Fn(f) => nested(std::slice::from_ref(f), &mut defs, &mut fns),
+            _ => {}
+        }
+    }
+    (defs, fns)
+}
+
 /// How many times module walking will ask for each file's items: once per path from a crate
 /// root through `mod` links (cycles cut, capped).
 fn count_uses(
@@ -736,18 +816,10 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn new_def(
-        &mut self,
-        name: String,
-        kind: DefKind,
-        path: Vec<String>,
-        module: DefId,
-        span: Span,
-    ) -> DefId {
+    fn new_def(&mut self, name: String, kind: DefKind, module: DefId, span: Span) -> DefId {
         self.index.defs.push(Def {
             name,
             kind,
-            path,
             module,
             span,
         });
@@ -764,14 +836,11 @@ impl Builder<'_> {
 
     /// Indexes a module's items; `inline` is the module's path inside `file`.
     fn module_items(&mut self, module: DefId, file: FileId, inline: &[String], items: Vec<Item>) {
-        let base_path = self.index.defs[module as usize].path.clone();
         for item in items {
-            let mut path = base_path.clone();
-            path.push(item.name.clone());
             let (name, span) = (item.name, item.span);
             match item.kind {
                 ItemKind::Mod { body, .. } => {
-                    let child = self.new_def(name.clone(), DefKind::Mod, path, module, span);
+                    let child = self.new_def(name.clone(), DefKind::Mod, module, span);
                     let crate_root = self
                         .index
                         .scopes
@@ -816,7 +885,6 @@ impl Builder<'_> {
                     let d = self.new_def(
                         name.clone(),
                         DefKind::Struct { fields, generics },
-                        path,
                         module,
                         span,
                     );
@@ -830,21 +898,17 @@ impl Builder<'_> {
                             variants: names,
                             generics,
                         },
-                        path.clone(),
                         module,
                         span,
                     );
                     self.bind(module, &name, Res::Def(d));
                     for v in variants {
-                        let mut vpath = path.clone();
-                        vpath.push(v.name.clone());
                         self.new_def(
                             v.name,
                             DefKind::Variant {
                                 parent: d,
                                 fields: v.fields,
                             },
-                            vpath,
                             module,
                             v.span,
                         );
@@ -867,7 +931,6 @@ impl Builder<'_> {
                             supertraits,
                             methods: Vec::new(),
                         },
-                        path,
                         module,
                         span,
                     );
@@ -916,18 +979,18 @@ impl Builder<'_> {
                 ItemKind::Fn(mut f) => {
                     let nested = f.body.as_mut().map(|b| std::mem::take(&mut b.items));
                     let id = self.add_fn(f, FnOwner::Free, module, Vec::new(), None, file);
-                    let d = self.new_def(name.clone(), DefKind::Fn(id), path, module, span);
+                    let d = self.new_def(name.clone(), DefKind::Fn(id), module, span);
                     self.bind(module, &name, Res::Def(d));
                     if let Some(items) = nested {
                         self.module_items(module, file, inline, items);
                     }
                 }
                 ItemKind::TypeAlias(t) => {
-                    let d = self.new_def(name.clone(), DefKind::TypeAlias(t), path, module, span);
+                    let d = self.new_def(name.clone(), DefKind::TypeAlias(t), module, span);
                     self.bind(module, &name, Res::Def(d));
                 }
                 ItemKind::Static { ty, init } => {
-                    let d = self.new_def(name.clone(), DefKind::Static, path, module, span);
+                    let d = self.new_def(name.clone(), DefKind::Static, module, span);
                     self.bind(module, &name, Res::Def(d));
                     self.index.statics.push(StaticInfo { def: d, ty, init });
                 }

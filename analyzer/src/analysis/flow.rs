@@ -1553,7 +1553,7 @@ impl<'a> Flow<'a> {
                         }
                         owners
                             .iter()
-                            .any(|d| owner.matches(&self.index.def(*d).path))
+                            .any(|d| self.index.path_ends_with(*d, &owner.0))
                     }
                 }
         })

@@ -30,10 +30,11 @@ fn matching(index: &Index, pattern: &NamePattern, want_trait: bool) -> Vec<DefId
         .defs
         .iter()
         .enumerate()
-        .filter(|(_, d)| {
+        .filter(|(i, d)| {
             let is_trait = matches!(d.kind, DefKind::Trait { .. });
             let is_type = matches!(d.kind, DefKind::Struct { .. } | DefKind::Enum { .. });
-            (if want_trait { is_trait } else { is_type }) && pattern.matches(&d.path)
+            (if want_trait { is_trait } else { is_type })
+                && index.path_ends_with(*i as DefId, &pattern.0)
         })
         .map(|(i, _)| i as DefId)
         .collect()
