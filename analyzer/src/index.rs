@@ -804,6 +804,81 @@ fn count_uses(
     counts
 }
 
+/// What an impl block is for, resolved in its module.
+#[derive(Default)]
+struct ImplTargets {
+    self_def: Option<DefId>,
+    trait_def: Option<DefId>,
+    /// `impl<T: Bounds> Trait for T`: the traits `T` must implement.
+    blanket: Option<Vec<DefId>>,
+}
+
+fn impl_targets(
+    index: &Index,
+    module: DefId,
+    generics: &[Generic],
+    self_ty: &TypeRef,
+    trait_: Option<&PathRef>,
+) -> ImplTargets {
+    let is_trait = |d: DefId| matches!(index.def(d).kind, DefKind::Trait { .. });
+    let self_def = match strip_refs(self_ty) {
+        TypeRef::Path(p) => index
+            .resolve_segments(module, &p.segments, p.global, None, generics)
+            .into_iter()
+            .find_map(|r| match r {
+                Res::Def(d) => match &index.def(d).kind {
+                    DefKind::Struct { .. } | DefKind::Enum { .. } => Some(d),
+                    DefKind::TypeAlias(t) => index.alias_target(d, t, 0),
+                    _ => None,
+                },
+                _ => None,
+            }),
+        TypeRef::Bounds(b) => b
+            .iter()
+            .flat_map(|p| index.resolve_path(module, p, None))
+            .find_map(|r| match r {
+                Res::Def(d) => Some(d),
+                _ => None,
+            }),
+        _ => None,
+    };
+    let trait_def = trait_.and_then(|p| {
+        index
+            .resolve_path(module, p, None)
+            .into_iter()
+            .find_map(|r| match r {
+                Res::Def(d) if is_trait(d) => Some(d),
+                _ => None,
+            })
+    });
+    // `impl<T: Bounds> Trait for T`.
+    let blanket = match strip_refs(self_ty) {
+        TypeRef::Path(p) if trait_def.is_some() && self_def.is_none() => {
+            match p.segments.as_slice() {
+                [name] => generics.iter().find(|g| &g.name == name).and_then(|g| {
+                    let bounds: Vec<DefId> = g
+                        .bounds
+                        .iter()
+                        .flat_map(|b| index.resolve_path(module, b, None))
+                        .filter_map(|r| match r {
+                            Res::Def(d) if is_trait(d) => Some(d),
+                            _ => None,
+                        })
+                        .collect();
+                    (!bounds.is_empty()).then_some(bounds)
+                }),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    ImplTargets {
+        self_def,
+        trait_def,
+        blanket,
+    }
+}
+
 struct Builder<'a> {
     index: Index,
     uses: Vec<PendingUse>,
@@ -1039,19 +1114,32 @@ impl Builder<'_> {
     }
 
     /// Imports resolve to a fixpoint: an import may name what another import brings in.
+    /// Each round resolves every import against the scopes as the last round left them (in
+    /// parallel), then records the results in import order.
     fn resolve_uses(&mut self) {
+        use rayon::prelude::*;
         let uses = std::mem::take(&mut self.uses);
-        for _round in 0..16 {
+        // Sets only grow (an external meaning gives way to a workspace item once), so this
+        // ends; the bound is a guard against a bug, far above any real chain of re-exports.
+        for _round in 0..256 {
+            let index = &self.index;
+            let resolved: Vec<Vec<Res>> = uses
+                .par_iter()
+                .map(|u| {
+                    let (UseTree::Name { path, .. } | UseTree::Glob { path }) = &u.tree;
+                    index.resolve_segments(u.module, path, false, None, &[])
+                })
+                .collect();
             let mut changed = false;
-            for u in &uses {
+            for (u, res) in uses.iter().zip(resolved) {
+                if res.is_empty() {
+                    continue;
+                }
+                let scope = self.index.scopes.entry(u.module).or_default();
                 match &u.tree {
-                    UseTree::Name { path, rename } => {
-                        let res = self
-                            .index
-                            .resolve_segments(u.module, path, false, None, &[]);
+                    UseTree::Name { rename, .. } => {
+                        let entry = scope.names.entry(rename.clone()).or_default();
                         for r in res {
-                            let scope = self.index.scopes.entry(u.module).or_default();
-                            let entry = scope.names.entry(rename.clone()).or_default();
                             // An import never shadows an item of the module itself, and one
                             // external meaning is enough: `use quote::quote;` would otherwise
                             // re-resolve through itself (`quote::quote::quote`…) every round.
@@ -1069,12 +1157,8 @@ impl Builder<'_> {
                             }
                         }
                     }
-                    UseTree::Glob { path } => {
-                        let res = self
-                            .index
-                            .resolve_segments(u.module, path, false, None, &[]);
+                    UseTree::Glob { .. } => {
                         for r in res {
-                            let scope = self.index.scopes.entry(u.module).or_default();
                             if matches!(r, Res::Def(_)) && !scope.globs.contains(&r) {
                                 scope.globs.push(r);
                                 changed = true;
@@ -1156,32 +1240,25 @@ impl Builder<'_> {
         }
     }
 
-    /// The bounds of `T` when an impl is `impl<T: Bounds> Trait for T`.
-    fn blanket_bounds(&self, impl_id: usize) -> Option<Vec<DefId>> {
-        let imp = &self.index.impls[impl_id];
-        imp.trait_def?;
-        let TypeRef::Path(p) = strip_refs(&imp.self_ty) else {
-            return None;
-        };
-        let [name] = p.segments.as_slice() else {
-            return None;
-        };
-        let generic = imp.generics.iter().find(|g| &g.name == name)?;
-        let bounds: Vec<DefId> = generic
-            .bounds
-            .iter()
-            .flat_map(|b| self.index.resolve_path(imp.module, b, None))
-            .filter_map(|r| match r {
-                Res::Def(d) if matches!(self.index.def(d).kind, DefKind::Trait { .. }) => Some(d),
-                _ => None,
+    /// Resolves every impl's self type and trait (in parallel: the scopes are final now),
+    /// then gives their methods ids in declaration order.
+    fn finish_impls(&mut self) {
+        use rayon::prelude::*;
+        let raw = std::mem::take(&mut self.raw_impls);
+        let index = &self.index;
+        let targets: Vec<ImplTargets> = raw
+            .par_iter()
+            .map(|(module, kind, _)| match kind {
+                ItemKind::Impl {
+                    generics,
+                    self_ty,
+                    trait_,
+                    ..
+                } => impl_targets(index, *module, generics, self_ty, trait_.as_ref()),
+                _ => ImplTargets::default(),
             })
             .collect();
-        (!bounds.is_empty()).then_some(bounds)
-    }
-
-    fn finish_impls(&mut self) {
-        let raw = std::mem::take(&mut self.raw_impls);
-        for (module, kind, file) in raw {
+        for ((module, kind, file), targets) in raw.into_iter().zip(targets) {
             let ItemKind::Impl {
                 generics,
                 self_ty,
@@ -1192,39 +1269,11 @@ impl Builder<'_> {
             else {
                 continue;
             };
-            let self_def = match strip_refs(&self_ty) {
-                TypeRef::Path(p) => self
-                    .index
-                    .resolve_segments(module, &p.segments, p.global, None, &generics)
-                    .into_iter()
-                    .find_map(|r| match r {
-                        Res::Def(d) => match &self.index.def(d).kind {
-                            DefKind::Struct { .. } | DefKind::Enum { .. } => Some(d),
-                            DefKind::TypeAlias(t) => self.index.alias_target(d, t, 0),
-                            _ => None,
-                        },
-                        _ => None,
-                    }),
-                TypeRef::Bounds(b) => b
-                    .iter()
-                    .flat_map(|p| self.index.resolve_path(module, p, None))
-                    .find_map(|r| match r {
-                        Res::Def(d) => Some(d),
-                        _ => None,
-                    }),
-                _ => None,
-            };
-            let trait_def = trait_.as_ref().and_then(|p| {
-                self.index
-                    .resolve_path(module, p, None)
-                    .into_iter()
-                    .find_map(|r| match r {
-                        Res::Def(d) if matches!(self.index.def(d).kind, DefKind::Trait { .. }) => {
-                            Some(d)
-                        }
-                        _ => None,
-                    })
-            });
+            let ImplTargets {
+                self_def,
+                trait_def,
+                blanket,
+            } = targets;
             let impl_id = self.index.impls.len();
             let fns = methods
                 .into_iter()
@@ -1255,7 +1304,7 @@ impl Builder<'_> {
             });
             if let Some(d) = self_def {
                 self.index.impls_of.entry(d).or_default().push(impl_id);
-            } else if let Some(bounds) = self.blanket_bounds(impl_id) {
+            } else if let Some(bounds) = blanket {
                 self.index.blanket.push((impl_id, bounds));
             }
         }

@@ -528,14 +528,14 @@ pub fn lower_lazy_body(source: &BodySource, name: &str) -> Result<Body, String> 
             opaque_macros: 0,
         };
         let reread = |e: syn::Error| format!("could not read the body again: {e}");
-        Ok(match source.form {
-            BodyForm::Fn => {
-                let (sig, block) =
-                    syn::parse::Parser::parse_str(parse_fn_text, text).map_err(reread)?;
-                cx.fn_body(&sig, &block)
-            }
-            BodyForm::Expr => cx.expr_body(&syn::parse_str(text).map_err(reread)?),
-        })
+        let body = match source.form {
+            BodyForm::Fn => syn::parse::Parser::parse_str(parse_fn_text, text)
+                .map(|(sig, block)| cx.fn_body(&sig, &block)),
+            BodyForm::Expr => syn::parse_str(text).map(|e| cx.expr_body(&e)),
+        };
+        let body = body.map_err(reread);
+        crate::parse::forget_parsed_text();
+        body
     })
     .and_then(|lowered| lowered)
 }

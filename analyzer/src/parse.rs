@@ -100,7 +100,7 @@ fn parse_guarded(db: &SourceDb, file: FileId) -> ParsedFile {
         bom,
         base: 0,
     };
-    match syn::parse_file(parse_text) {
+    let parsed = match syn::parse_file(parse_text) {
         Ok(ast) => ParsedFile {
             file,
             syntax: Some(lower_file(&ast, &map)),
@@ -126,7 +126,16 @@ fn parse_guarded(db: &SourceDb, file: FileId) -> ParsedFile {
                 errors,
             }
         }
-    }
+    };
+    forget_parsed_text();
+    parsed
+}
+
+/// proc-macro2 keeps the text and line table of every file a thread parsed, for the life of
+/// the thread (as much again as the sources, and span lookups slow down as it grows). Once
+/// a file's spans are byte offsets and its syntax tree is gone, nothing needs them.
+pub fn forget_parsed_text() {
+    proc_macro2::extra::invalidate_current_thread_spans();
 }
 
 /// Finds where bracket nesting first exceeds [`MAX_NESTING`], skipping strings and comments.
@@ -140,6 +149,14 @@ fn too_deep(bytes: &[u8]) -> Option<(usize, usize)> {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
+        // Most bytes (identifiers, spaces) change nothing but the prefix-operator run.
+        if PLAIN[b as usize] {
+            if !b.is_ascii_whitespace() {
+                prefix_run = 0;
+            }
+            i += 1;
+            continue;
+        }
         if matches!(b, b'&' | b'!' | b'*' | b'-') {
             prefix_run += 1;
             if prefix_run > MAX_UNBRACKETED {
@@ -230,6 +247,19 @@ fn too_deep(bytes: &[u8]) -> Option<(usize, usize)> {
     }
     None
 }
+
+/// Bytes [`too_deep`] treats like any identifier character: all but brackets, operators it
+/// counts, string and comment starts, and the first letters of `else` and raw strings.
+const PLAIN: [bool; 256] = {
+    let mut plain = [true; 256];
+    let special = b"&!*-<>;|e()[]{}/\"r'";
+    let mut k = 0;
+    while k < special.len() {
+        plain[special[k] as usize] = false;
+        k += 1;
+    }
+    plain
+};
 
 fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'

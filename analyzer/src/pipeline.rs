@@ -246,7 +246,8 @@ pub fn run(opts: &RunOptions) -> RunOutput {
     stats.files = crates_files(&file_owner);
     stats.skipped = skipped;
     stats.bytes = bytes;
-    let index = Index::build(&crates, syntax, &mod_links);
+    // On the pool: imports and impls resolve in parallel.
+    let index = pool.install(|| Index::build(&crates, syntax, &mod_links));
     stats.items = index.defs.len();
     stats.functions = index.fns.len();
     lap(&mut stats, "index");
