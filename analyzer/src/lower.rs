@@ -363,9 +363,6 @@ impl Cx<'_, '_> {
             })
             .collect();
         let body = block.map(|b| {
-            let mut nested = NestedItems::default();
-            nested.visit_block(b);
-            let items = nested.items.iter().filter_map(|i| self.item(i)).collect();
             let source = BodySource {
                 file: self.map.file,
                 text: self.map.source.text.clone(),
@@ -373,6 +370,18 @@ impl Cx<'_, '_> {
                 end: self.span(b.brace_token.span.close()).end,
                 form: BodyForm::Fn,
             };
+            let written = source
+                .text
+                .get(source.start as usize..source.end as usize)
+                .unwrap_or_default();
+            let mut items = Vec::new();
+            // Walking every block for the few that declare items costs more than reading
+            // their text for an item keyword.
+            if may_declare_items(written.get(2..).unwrap_or_default()) {
+                let mut nested = NestedItems::default();
+                nested.visit_block(b);
+                items = nested.items.iter().filter_map(|i| self.item(i)).collect();
+            }
             LazyBody::new(source, items)
         });
         FnDef {
@@ -549,6 +558,34 @@ fn parse_fn_text(input: syn::parse::ParseStream) -> syn::Result<(syn::Signature,
     content.call(syn::Attribute::parse_inner)?;
     let stmts = content.call(syn::Block::parse_within)?;
     Ok((sig, syn::Block { brace_token, stmts }))
+}
+
+/// Whether `text` has a keyword that starts an item the index keeps (as a whole word; in a
+/// string or comment it only costs a walk of the block).
+fn may_declare_items(text: &str) -> bool {
+    static KEYWORDS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    let Some(keywords) = KEYWORDS
+        .get_or_init(|| {
+            aho_corasick::AhoCorasick::new([
+                "fn", "struct", "enum", "union", "trait", "impl", "mod", "use", "static", "const",
+                "type", "extern",
+            ])
+            .ok()
+        })
+        .as_ref()
+    else {
+        return true;
+    };
+    let bytes = text.as_bytes();
+    let word_byte = |i: usize| {
+        bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    };
+    keywords
+        .find_iter(text)
+        .any(|m| (m.start() == 0 || !word_byte(m.start() - 1)) && !word_byte(m.end()))
 }
 
 /// The items declared anywhere inside a block, not looking into the items themselves.
@@ -1224,5 +1261,25 @@ fn expr_end(mut e: &syn::Expr) -> PmSpan {
             }
             other => return other.span(),
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_declare_items;
+
+    #[test]
+    fn item_keywords_are_found_as_whole_words_only() {
+        assert!(!may_declare_items(
+            "(c: &C) { let user = c.used(); typed(user) }"
+        ));
+        assert!(!may_declare_items("() { self.impl_name.fn_ptr.constant }"));
+        assert!(may_declare_items(
+            "() { #[derive(Debug)] pub(crate) enum E { A } }"
+        ));
+        assert!(may_declare_items("() { struct Local; }"));
+        assert!(may_declare_items("() -> impl Client { client }"));
+        assert!(may_declare_items("() {\n    use std::fmt;\n}"));
+        assert!(may_declare_items("() { r#type }"));
     }
 }
