@@ -232,12 +232,24 @@ impl<'a> Flow<'a> {
     }
 
     fn new_obj(&mut self, kind: ObjKind, creator: ObjOrNone) -> ObjId {
+        let made_ty = match &kind {
+            ObjKind::Alloc { ty, .. } => Some(*ty),
+            _ => None,
+        };
         let (kind, _) = self.kinds.intern(kind);
         let heap_ctx = match creator {
             Some(c) => {
                 let c = self.obj(c).clone();
+                // A value that builds another of its own type (`fn with_x(&self) -> Self`,
+                // a facade re-wrapping itself) passes its own context on instead of
+                // deepening it: a chain of N such methods would otherwise make N^depth
+                // objects, each a receiver of all N methods.
+                let same_type = made_ty.is_some()
+                    && matches!(self.kinds.get(c.kind),
+                        ObjKind::Alloc { ty, .. } | ObjKind::Sym { ty, .. } if Some(*ty) == made_ty);
+                let own = (!same_type).then_some(c.kind);
                 let mut objects = 0;
-                std::iter::once(c.kind)
+                own.into_iter()
                     .chain(c.heap_ctx)
                     .take_while(|k| {
                         if !matches!(self.kinds.get(*k), ObjKind::CallSite { .. }) {

@@ -4,7 +4,9 @@
 //! [`HEAP_DEPTH`] object kinds and [`MAX_HEAP_CTX`] kinds in all (call sites of functions
 //! without `self` do not use up the object depth), and materialized objects nest at most
 //! [`SYM_DEPTH`] deep,
-//! so every fixpoint over them terminates (recursive types and recursion included).
+//! so every fixpoint over them terminates (recursive types and recursion included). A value
+//! built by a value of its own type (builder methods returning `Self`) takes its creator's
+//! context rather than deepening it, so N such methods make N objects per context, not N^2.
 
 use crate::index::{DefId, FnId};
 use crate::source::Span;
