@@ -17,7 +17,8 @@ use super::objects::*;
 use crate::hir::{Body, Inst, Local, PathRef, Place, NOTHING};
 use crate::index::{DefId, DefKind, FnId, FnOwner, Index, Res, Ty};
 use crate::source::Span;
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Methods that hand back their receiver (or what it wraps) for the analysis's purposes.
 const TRANSPARENT_METHODS: &[&str] = &[
@@ -189,7 +190,7 @@ impl<'a> Flow<'a> {
             objs: Interner::default(),
             tags: Interner::default(),
             field_names: Interner::default(),
-            nodes: HashMap::new(),
+            nodes: HashMap::default(),
             sets: Vec::new(),
             dependents: Vec::new(),
             instances: Interner::default(),
@@ -197,7 +198,7 @@ impl<'a> Flow<'a> {
             queue: VecDeque::new(),
             current: 0,
             registrations: BTreeMap::new(),
-            path_cache: HashMap::new(),
+            path_cache: HashMap::default(),
             steps: 0,
             new_receivers: Vec::new(),
             seeded_types: BTreeSet::new(),

@@ -6,11 +6,13 @@
 //! [`SYM_DEPTH`] deep,
 //! so every fixpoint over them terminates (recursive types and recursion included). A value
 //! built by a value of its own type (builder methods returning `Self`) takes its creator's
-//! context rather than deepening it, so N such methods make N objects per context, not N^2.
+//! context rather than deepening it, so N such methods make N objects per context, not N^3.
 
 use crate::index::{DefId, FnId};
 use crate::source::Span;
-use std::collections::HashMap;
+// Interned keys are hashed on every lookup of the solver's hot loop: Fx, not SipHash (no
+// untrusted keys here, and the order of a map is never observed).
+use rustc_hash::FxHashMap as HashMap;
 use std::hash::Hash;
 
 pub type KindId = u32;
@@ -120,7 +122,7 @@ impl<T: Hash + Eq + Clone> Default for Interner<T> {
     fn default() -> Self {
         Interner {
             items: Vec::new(),
-            ids: HashMap::new(),
+            ids: HashMap::default(),
         }
     }
 }
