@@ -9,7 +9,10 @@
 use crate::hir::*;
 use crate::load::{LoadedCrate, ModLinks};
 use crate::source::{FileId, Span};
-use std::collections::{BTreeMap, HashMap};
+// Fx: keys are ids, looked up for every item and path; and unlike SipHash's random seed it
+// iterates in the same order on every run.
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeMap;
 
 pub type DefId = u32;
 pub type FnId = u32;
@@ -166,12 +169,12 @@ impl Index {
                 fns: Vec::new(),
                 impls: Vec::new(),
                 statics: Vec::new(),
-                scopes: HashMap::new(),
+                scopes: HashMap::default(),
                 crate_roots: BTreeMap::new(),
-                impls_of: HashMap::new(),
+                impls_of: HashMap::default(),
                 blanket: Vec::new(),
-                variants_of: HashMap::new(),
-                enum_fields: HashMap::new(),
+                variants_of: HashMap::default(),
+                enum_fields: HashMap::default(),
             },
             uses: Vec::new(),
             raw_impls: Vec::new(),
@@ -780,7 +783,7 @@ fn count_uses(
     syntax: &[Option<FileSyntax>],
     links: &ModLinks,
 ) -> Vec<usize> {
-    let mut children: HashMap<FileId, Vec<FileId>> = HashMap::new();
+    let mut children: HashMap<FileId, Vec<FileId>> = HashMap::default();
     for ((parent, _), child) in links {
         children.entry(*parent).or_default().push(*child);
     }
