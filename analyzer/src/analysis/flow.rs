@@ -272,6 +272,23 @@ impl<'a> Flow<'a> {
         id
     }
 
+    /// The receiver an unseen call's result was first derived from (itself when it is not
+    /// such a result).
+    fn return_root(&self, mut o: ObjId) -> ObjId {
+        while let ObjKind::Sym {
+            origin: SymOrigin::Return(_, Some(from)),
+            ..
+        }
+        | ObjKind::Opaque {
+            origin: SymOrigin::Return(_, Some(from)),
+            ..
+        } = self.kind_of(o)
+        {
+            o = *from;
+        }
+        o
+    }
+
     fn sym_depth(&self, o: ObjId) -> u8 {
         match self.kind_of(o) {
             ObjKind::Sym { depth, .. } | ObjKind::Opaque { depth, .. } => *depth,
@@ -1244,13 +1261,15 @@ impl<'a> Flow<'a> {
                 }
                 other => other,
             };
-            let depth = self.sym_depth(r.obj) + 1;
-            if let Some(o) = self.materialize(
-                &ret,
-                SymOrigin::Return(span, Some(r.obj)),
-                depth,
-                Some(r.obj),
-            ) {
+            // The result of a call on an unseen result is named after the first receiver the
+            // analysis knows (`c.a().b()` at this site is `Return(site, c)`): otherwise every
+            // sequence of up to four call sites is an object of its own (a fuzzer find: N
+            // calls stored back into the receiver's type cost N^4).
+            let root = self.return_root(r.obj);
+            let depth = self.sym_depth(root) + 1;
+            if let Some(o) =
+                self.materialize(&ret, SymOrigin::Return(span, Some(root)), depth, Some(root))
+            {
                 let v = Value { obj: o, tag: None };
                 out.push(self.step(StepKind::Call, span, inst, r, v));
             }
