@@ -453,21 +453,6 @@ fn fix_rewrites_only_the_fixed_files() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `(at analyzer/src/x.rs:12)` becomes `(at …)`: where inside facadelint a panic happened
-/// changes with every edit of its sources.
-fn without_panic_locations(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(i) = rest.find(" (at analyzer/src/") {
-        out.push_str(&rest[..i]);
-        out.push_str(" (at …)");
-        rest = &rest[i..];
-        rest = rest.find(')').map_or("", |j| &rest[j + 1..]);
-    }
-    out.push_str(rest);
-    out
-}
-
 #[test]
 fn panic_while_parsing_one_file_costs_only_that_file() {
     let args = [

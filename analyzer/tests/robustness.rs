@@ -1255,21 +1255,6 @@ fn assert_contained(stage: &str, item: &str, shown: &str, snapshot_name: &str) {
     );
 }
 
-/// `(at analyzer/src/x.rs:12)` becomes `(at …)`: where inside facadelint a panic happened
-/// changes with every edit of its sources.
-fn without_panic_locations(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(i) = rest.find(" (at analyzer/src/") {
-        out.push_str(&rest[..i]);
-        out.push_str(" (at …)");
-        rest = &rest[i..];
-        rest = rest.find(')').map_or("", |j| &rest[j + 1..]);
-    }
-    out.push_str(rest);
-    out
-}
-
 #[test]
 fn panic_while_lowering_one_function_costs_only_that_function() {
     // Lowering sees the bare function name; the report names it with its type.
