@@ -86,14 +86,22 @@ def main():
                               a.runs if n < 1_000_000 else max(3, a.runs // 2), env=env)
             # Planted leaks are bypass points (file:line); a bypass that reaches several
             # registrations is one planted leak reported once per registration.
-            hits = [l.split(": error[")[0].rsplit(":", 1)[0] for l in last["facadelint"].stderr.splitlines()
+            # Paths are shown as given (the workspace lies outside the working directory).
+            hits = [l.split(": error[")[0].rsplit(":", 1)[0].removeprefix(f"{d}/")
+                    for l in last["facadelint"].stderr.splitlines()
                     if ": error[watcher-removal-bypass]" in l]
             want = {f"{p['file']}:{p['line']}" for p in json.loads((d / "planted.json").read_text())}
             found = len(set(hits))
             exact = set(hits) == want
+            # The prefilter never changes what is reported (same bytes without it).
+            unfiltered = subprocess.run([fl, str(d), "--message-format", "short", "--no-prefilter"],
+                                        text=True, capture_output=True, env=env)
+            same_without_prefilter = unfiltered.stderr == subprocess.run(
+                [fl, str(d), "--message-format", "short"], text=True, capture_output=True, env=env).stderr
             lines = int(info["lines"])
             row = {"lines": lines, "files": int(info["files"]), "planted": planted, "found": found,
                    "findings": len(hits), "found_exactly_the_planted": exact,
+                   "same_without_prefilter": same_without_prefilter,
                    "median_s": m["facadelint"][0], "peak_rss_kib": m["facadelint"][1],
                    "floor_s": m["floor"][0], "us_per_line": m["facadelint"][0] / lines * 1e6,
                    "phases_ms": phases(last["facadelint"].stderr)}
