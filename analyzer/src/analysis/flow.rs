@@ -1293,7 +1293,8 @@ impl<'a> Flow<'a> {
             let ret = self
                 .index
                 .resolve_type(info.module, &info.def.ret, self_def, &info.generics);
-            let creator = recv.map(|r| r.obj);
+            // Named like any unseen call's result (see `return_root`).
+            let creator = recv.map(|r| self.return_root(r.obj));
             let depth = creator.map(|c| self.sym_depth(c) + 1).unwrap_or(1);
             return self
                 .materialize(&ret, SymOrigin::Return(span, creator), depth, creator)
