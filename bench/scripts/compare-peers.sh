@@ -25,6 +25,8 @@ YAML
 # Make both peers scan every file: no .gitignore/.semgrepignore of their own choosing.
 : > "$peers/.semgrepignore"
 export RAYON_NUM_THREADS=${RAYON_NUM_THREADS:-$(nproc)}
+# No registry is reachable here but the package ones: semgrep must not wait for its own.
+export SEMGREP_ENABLE_VERSION_CHECK=0 SEMGREP_SEND_METRICS=off
 declare -A cmd=(
   [floor]="$root/target/release/parse-floor $vendor"
   [facadelint]="$root/target/release/facadelint $vendor -q"
