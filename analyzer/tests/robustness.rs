@@ -1172,6 +1172,34 @@ fn invalid_toml_manifest_falls_back_to_walking() {
 }
 
 #[test]
+fn cargo_that_cannot_be_started_falls_back_to_walking() {
+    let s = Scratch::new("no-cargo");
+    s.write(
+        "proj/Cargo.toml",
+        "[package]\nname = \"proj\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    s.leak("proj/src/lib.rs");
+    // `$CARGO` names the cargo facadelint starts; here it does not exist.
+    let run = common::run_in(
+        &s.dir,
+        &["proj", "--color", "never"],
+        &[
+            ("CARGO", "/nonexistent/bin/cargo"),
+            ("PATH", "/nonexistent"),
+        ],
+    );
+    assert!(
+        run.stderr.contains(
+            "warning[cargo-metadata]: `cargo metadata` failed for `proj/Cargo.toml`; walking the folder instead\n"
+        ) && run.stderr.contains("failed to start `cargo metadata`"),
+        "{}",
+        run.stderr
+    );
+    assert_leak_reported(&run, "proj/src/lib.rs");
+    assert_code(&run, 1);
+}
+
+#[test]
 fn manifest_without_package_name_falls_back_to_walking() {
     let s = Scratch::new("no-name");
     s.write(
