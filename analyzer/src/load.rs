@@ -87,7 +87,9 @@ struct Loader<'p> {
     unreadable: HashMap<PathBuf, usize>,
 }
 
-/// Loads every file; with a prefilter, files that cannot matter are read but not parsed.
+/// Loads every file; with a prefilter, files that cannot matter are read but not parsed,
+/// except the `requested` ones (named by the user: a file that does not parse must fail the
+/// run even when nothing in it can matter).
 /// `db` may already hold files (rule and configuration files); they are not analysed.
 pub fn load(
     discovery: Discovery,
@@ -95,7 +97,12 @@ pub fn load(
     cwd: &Path,
     db: SourceDb,
     mut prefilter: Option<Prefilter>,
+    requested: &[PathBuf],
 ) -> Loaded {
+    let requested: Vec<PathBuf> = requested
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(cwd.join(p)).ok())
+        .collect();
     let existing = db.len();
     let mut loader = Loader {
         pool,
@@ -165,8 +172,14 @@ pub fn load(
                         .map(|f| p.matches(&db.get(*f).text))
                         .collect()
                 });
-                let (parse, skip): (Vec<_>, Vec<_>) =
-                    wave.iter().zip(matched).partition(|(_, m)| *m);
+                let forced: BTreeSet<FileId> = requested
+                    .iter()
+                    .filter_map(|key| loader.by_path.get(key).copied())
+                    .collect();
+                let (parse, skip): (Vec<_>, Vec<_>) = wave
+                    .iter()
+                    .zip(matched)
+                    .partition(|(f, m)| *m || forced.contains(f));
                 (
                     parse.into_iter().map(|(f, _)| *f).collect(),
                     skip.into_iter().map(|(f, _)| *f).collect(),

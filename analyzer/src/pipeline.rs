@@ -230,7 +230,15 @@ pub fn run(opts: &RunOptions) -> RunOutput {
     let mut rules = load_rules(&rule_paths, true, &mut db, &mut early);
     set_levels(&mut rules, &config, &opts.levels, &mut early);
     let prefilter = (!opts.no_prefilter).then(|| Prefilter::new(rule_names(&rules)));
-    let loaded = load(discovery, &pool, &opts.cwd, db, prefilter);
+    // Files the user named (as paths, or with --touching) are always parsed.
+    let requested: Vec<PathBuf> = opts
+        .paths
+        .iter()
+        .filter(|p| opts.cwd.join(p).is_file())
+        .chain(&opts.touching)
+        .cloned()
+        .collect();
+    let loaded = load(discovery, &pool, &opts.cwd, db, prefilter, &requested);
     lap(&mut stats, "parse");
     let file_owner = loaded.file_owners();
     let crate::load::Loaded {

@@ -283,6 +283,16 @@ fn unparsable_file_that_names_nothing_of_the_rules_is_reported_without_the_prefi
     assert_located_in(&run, "src/plain.rs");
     assert_code(&run, 2);
     snapshot("unparsable-plain", &run);
+    // A file the user names (as a path, or with --touching as the pre-commit hook does) is
+    // always parsed: it was requested, so its syntax error fails the run.
+    for args in [
+        &["src/leak.rs", "src/plain.rs"][..],
+        &["src", "--touching", "src/plain.rs"][..],
+    ] {
+        let named = s.run_filtered(args);
+        assert_located_in(&named, "src/plain.rs");
+        assert_code(&named, 2);
+    }
 }
 
 // 2. An empty file.
