@@ -45,6 +45,10 @@ pub struct Loaded {
 impl Loaded {
     /// The crate whose module tree holds each file (the first, when several share a file).
     pub fn file_owners(&self) -> Vec<Option<usize>> {
+        let mut children: HashMap<FileId, Vec<FileId>> = HashMap::new();
+        for ((parent, _), child) in &self.mod_links {
+            children.entry(*parent).or_default().push(*child);
+        }
         let mut owner = vec![None; self.db.len()];
         for (c, krate) in self.crates.iter().enumerate() {
             let mut todo = vec![krate.root];
@@ -53,12 +57,7 @@ impl Loaded {
                     continue;
                 }
                 owner[f] = Some(c);
-                todo.extend(
-                    self.mod_links
-                        .iter()
-                        .filter(|((parent, _), _)| *parent == f)
-                        .map(|(_, child)| *child),
-                );
+                todo.extend(children.get(&f).into_iter().flatten().copied());
             }
         }
         owner
