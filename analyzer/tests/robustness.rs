@@ -295,6 +295,127 @@ fn unparsable_file_that_names_nothing_of_the_rules_is_reported_without_the_prefi
     }
 }
 
+/// Shapes of every edition the issue names (bare trait objects, `try!`, async, const
+/// generics, GATs, `impl Trait`, let-else, raw and non-ASCII identifiers, raw strings,
+/// `#[cfg]`-heavy code) in one module beside the leak.
+const EDITION_SHAPES: &str = r####"// Language shapes from every edition in one module; none of them touches a client.
+#![allow(dead_code, unused)]
+
+pub trait Shape {
+    fn area(&self) -> f64;
+}
+
+pub fn old_style(x: &Shape) -> f64 {
+    x.area()
+}
+
+pub fn boxed_dyn(items: Vec<Box<dyn Shape + Send>>) -> impl Iterator<Item = f64> {
+    items.into_iter().map(|s| s.area())
+}
+
+pub fn retry() -> Result<u32, std::num::ParseIntError> {
+    let n = r#try!("7".parse::<u32>());
+    Ok(n)
+}
+
+#[macro_export]
+macro_rules! r#try {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(e) => return Err(e),
+        }
+    };
+}
+
+pub struct Grid<const W: usize, const H: usize> {
+    cells: [[u8; W]; H],
+}
+
+pub trait Lending {
+    type Item<'a>
+    where
+        Self: 'a;
+    fn next<'a>(&'a mut self) -> Option<Self::Item<'a>>;
+}
+
+pub async fn later(n: u32) -> u32 {
+    let f = async move { n + 1 };
+    f.await
+}
+
+pub fn let_else(v: Option<u32>) -> u32 {
+    let Some(x) = v else { return 0 };
+    x
+}
+
+pub fn raw_names(r#type: u32, r#match: u32) -> u32 {
+    r#type + r#match
+}
+
+pub fn non_ascii() -> u32 {
+    let café = 1;
+    let größe = 2;
+    café + größe
+}
+
+pub const RAW: &str = r#"a "quoted" (((( string"#;
+pub const RAWER: &str = r##"with "# inside"##;
+
+#[cfg(any(unix, windows))]
+pub fn platform() -> &'static str {
+    #[cfg(unix)]
+    let name = "unix";
+    #[cfg(windows)]
+    let name = "windows";
+    #[cfg(not(any(unix, windows)))]
+    let name = "other";
+    name
+}
+
+#[cfg_attr(test, derive(Debug))]
+pub enum Either<L, R> {
+    Left(L),
+    Right(R),
+}
+"####;
+
+#[test]
+fn shapes_of_every_edition_pass_through() {
+    let s = Scratch::new("edition-shapes");
+    s.leak("src/leak.rs");
+    s.write("src/shapes.rs", EDITION_SHAPES);
+    // `run` also checks that `--no-prefilter` (which parses the shapes) gives the same output.
+    let run = s.run(&["src"]);
+    assert_leak_reported(&run, "src/leak.rs");
+    assert!(
+        !run.stderr.contains("src/shapes.rs"),
+        "a shape was not understood\n{}",
+        run.stderr
+    );
+    assert_code(&run, 1);
+}
+
+#[test]
+fn edition_2015_try_parses_and_a_bare_trait_object_sum_is_located() {
+    // syn reads `try!` but rejects a bare `Fn(..) + Send` (2015 syntax without `dyn`), as in
+    // signal-hook-registry 1.4.8: a located parse error, and the rest of the run goes on.
+    let s = Scratch::new("edition-2015");
+    s.leak("src/leak.rs");
+    s.write(
+        "src/old.rs",
+        "fn f() -> Result<u32, ()> {\n    let n = try!(Ok(7));\n    Ok(n)\n}\ntype Action = Fn(u32) + Send + Sync;\n",
+    );
+    let run = s.run_filtered(&["src", "--no-prefilter"]);
+    assert_leak_reported(&run, "src/leak.rs");
+    assert!(
+        run.stderr.contains("--> src/old.rs:5:17\n"),
+        "{}",
+        run.stderr
+    );
+    assert_code(&run, 2);
+}
+
 // 2. An empty file.
 
 #[test]
