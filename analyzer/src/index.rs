@@ -783,10 +783,7 @@ fn count_uses(
     syntax: &[Option<FileSyntax>],
     links: &ModLinks,
 ) -> Vec<usize> {
-    let mut children: HashMap<FileId, Vec<FileId>> = HashMap::default();
-    for ((parent, _), child) in links {
-        children.entry(*parent).or_default().push(*child);
-    }
+    let children = crate::load::module_children(links);
     let mut counts = vec![0usize; syntax.len()];
     for c in crates {
         let mut stack = vec![(c.root, vec![c.root])];

@@ -30,6 +30,15 @@ pub struct LoadedCrate {
 /// inside that file (inline modules, then the declared name).
 pub type ModLinks = HashMap<(FileId, Vec<String>), FileId>;
 
+/// The module files each file links to with its `mod` declarations.
+pub fn module_children(links: &ModLinks) -> HashMap<FileId, Vec<FileId>> {
+    let mut children: HashMap<FileId, Vec<FileId>> = HashMap::new();
+    for ((parent, _), child) in links {
+        children.entry(*parent).or_default().push(*child);
+    }
+    children
+}
+
 pub struct Loaded {
     pub db: SourceDb,
     pub crates: Vec<LoadedCrate>,
@@ -45,10 +54,7 @@ pub struct Loaded {
 impl Loaded {
     /// The crate whose module tree holds each file (the first, when several share a file).
     pub fn file_owners(&self) -> Vec<Option<usize>> {
-        let mut children: HashMap<FileId, Vec<FileId>> = HashMap::new();
-        for ((parent, _), child) in &self.mod_links {
-            children.entry(*parent).or_default().push(*child);
-        }
+        let children = module_children(&self.mod_links);
         let mut owner = vec![None; self.db.len()];
         for (c, krate) in self.crates.iter().enumerate() {
             let mut todo = vec![krate.root];
@@ -231,17 +237,13 @@ pub fn load(
         wave = next;
     }
     // A parsed module needs its parents parsed too, or its path in the crate is lost.
-    let mut parent_of: HashMap<FileId, FileId> = HashMap::new();
-    for ((parent, _), child) in &loader.mod_links {
-        parent_of.entry(*child).or_insert(*parent);
-    }
     let mut ancestors = BTreeSet::new();
     for f in existing..loader.syntax.len() {
         if loader.syntax[f].is_none() {
             continue;
         }
         let mut cur = f;
-        while let Some(&p) = parent_of.get(&cur) {
+        while let Some(&p) = loader.parent_file.get(&cur) {
             if !skipped.contains(&p) || !ancestors.insert(p) {
                 break;
             }
@@ -253,10 +255,7 @@ pub fn load(
     let parsed_skipped = skipped.len() - ancestors.len();
     // Walked files become crate roots unless a root's module tree already holds them
     // (a file only a cycle of `mod`s or an unused `cfg_attr` path names is a root too).
-    let mut children: HashMap<FileId, Vec<FileId>> = HashMap::new();
-    for ((parent, _), child) in &loader.mod_links {
-        children.entry(*parent).or_default().push(*child);
-    }
+    let children = module_children(&loader.mod_links);
     let mut reached: BTreeSet<FileId> = BTreeSet::new();
     let mark = |root: FileId, reached: &mut BTreeSet<FileId>| {
         let mut todo = vec![root];
