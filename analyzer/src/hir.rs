@@ -167,7 +167,7 @@ pub struct LazyBody {
 #[derive(Clone, Debug)]
 pub struct BodySource {
     pub file: crate::source::FileId,
-    pub text: Arc<str>,
+    pub text: Arc<String>,
     pub start: u32,
     pub end: u32,
     pub form: BodyForm,

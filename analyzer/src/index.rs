@@ -12,6 +12,7 @@ use crate::source::{FileId, Span};
 // Fx: keys are ids, looked up for every item and path; and unlike SipHash's random seed it
 // iterates in the same order on every run.
 use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::FxHashSet;
 use std::collections::BTreeMap;
 
 pub type DefId = u32;
@@ -139,6 +140,46 @@ struct PendingUse {
     tree: UseTree,
 }
 
+impl PendingUse {
+    fn path(&self) -> &[String] {
+        let (UseTree::Name { path, .. } | UseTree::Glob { path }) = &self.tree;
+        path
+    }
+}
+
+/// What each round of import resolution resolves again.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Rounds {
+    /// The imports that can see what the last round changed.
+    Changed,
+    /// Every import, every round (the reference the tests hold `Changed` to).
+    Everything,
+}
+
+/// What one round of import resolution changed.
+#[derive(Default)]
+struct Changes {
+    /// Names whose meaning changed in some module.
+    names: FxHashSet<String>,
+    /// Modules where some name's meaning changed.
+    modules: FxHashSet<DefId>,
+    /// Modules that gained a glob import.
+    new_globs: FxHashSet<DefId>,
+}
+
+impl Changes {
+    fn record(&mut self, module: DefId, name: &str) {
+        self.modules.insert(module);
+        if !self.names.contains(name) {
+            self.names.insert(name.to_string());
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.names.is_empty() && self.new_globs.is_empty()
+    }
+}
+
 pub struct Index {
     pub defs: Vec<Def>,
     pub fns: Vec<FnInfo>,
@@ -162,6 +203,15 @@ impl Index {
         crates: &[LoadedCrate],
         syntax: Vec<Option<FileSyntax>>,
         links: &ModLinks,
+    ) -> Index {
+        Index::build_with(crates, syntax, links, Rounds::Changed)
+    }
+
+    fn build_with(
+        crates: &[LoadedCrate],
+        syntax: Vec<Option<FileSyntax>>,
+        links: &ModLinks,
+        rounds: Rounds,
     ) -> Index {
         let mut b = Builder {
             index: Index {
@@ -224,7 +274,7 @@ impl Index {
             b.module_items(root, c.root, &[], items);
         }
         b.index_variants();
-        b.resolve_uses();
+        b.resolve_uses(rounds);
         b.finish_impls();
         b.index
     }
@@ -329,6 +379,20 @@ impl Index {
         self_def: Option<DefId>,
         generics: &[Generic],
     ) -> Vec<Res> {
+        self.resolve_segments_via(module, segs, global, self_def, generics, &mut false)
+    }
+
+    /// [`Index::resolve_segments`], setting `via_alias` when the path goes through a type
+    /// alias (and so depends on the names in the alias's target too).
+    fn resolve_segments_via(
+        &self,
+        module: DefId,
+        segs: &[String],
+        global: bool,
+        self_def: Option<DefId>,
+        generics: &[Generic],
+        via_alias: &mut bool,
+    ) -> Vec<Res> {
         let Some(first) = segs.first() else {
             return Vec::new();
         };
@@ -401,6 +465,7 @@ impl Index {
                                 None => next.push(Res::Assoc(*d, seg.clone())),
                             },
                             DefKind::TypeAlias(t) => {
+                                *via_alias = true;
                                 if let Some(target) = self.alias_target(*d, t, 0) {
                                     next.push(Res::Assoc(target, seg.clone()));
                                 }
@@ -879,10 +944,42 @@ fn impl_targets(
     }
 }
 
+/// An impl block waiting for the scopes to be final before its paths resolve.
+struct RawImpl {
+    module: DefId,
+    file: FileId,
+    generics: Vec<Generic>,
+    self_ty: TypeRef,
+    trait_: Option<PathRef>,
+    methods: Vec<FnDef>,
+    assoc_types: Vec<(String, TypeRef)>,
+}
+
+/// A function's entry; its generics are those of its impl or trait, then its own.
+fn fn_info(
+    def: FnDef,
+    owner: FnOwner,
+    module: DefId,
+    generics: Vec<Generic>,
+    self_ty: Option<TypeRef>,
+    file: FileId,
+) -> FnInfo {
+    let mut all_generics = generics;
+    all_generics.extend(def.generics.iter().cloned());
+    FnInfo {
+        def,
+        owner,
+        module,
+        generics: all_generics,
+        self_ty,
+        file,
+    }
+}
+
 struct Builder<'a> {
     index: Index,
     uses: Vec<PendingUse>,
-    raw_impls: Vec<(DefId, ItemKind, FileId)>,
+    raw_impls: Vec<RawImpl>,
     syntax: Vec<Option<FileSyntax>>,
     /// How many more times each file's items will be asked for (a file several `mod`s or
     /// crates name is copied for all but its last use).
@@ -903,9 +1000,13 @@ impl Builder<'_> {
 
     fn bind(&mut self, module: DefId, name: &str, res: Res) {
         let scope = self.index.scopes.entry(module).or_default();
-        let entry = scope.names.entry(name.to_string()).or_default();
-        if !entry.contains(&res) {
-            entry.push(res);
+        // Most names are bound once: look up before allocating the key.
+        match scope.names.get_mut(name) {
+            Some(entry) if !entry.contains(&res) => entry.push(res),
+            Some(_) => {}
+            None => {
+                scope.names.insert(name.to_string(), vec![res]);
+            }
         }
     }
 
@@ -1041,14 +1142,15 @@ impl Builder<'_> {
                         .filter_map(|m| m.body.as_mut())
                         .flat_map(|b| std::mem::take(&mut b.items))
                         .collect();
-                    let kind = ItemKind::Impl {
+                    self.raw_impls.push(RawImpl {
+                        module,
+                        file,
                         generics,
                         self_ty,
                         trait_,
                         methods,
                         assoc_types,
-                    };
-                    self.raw_impls.push((module, kind, file));
+                    });
                     self.module_items(module, file, inline, nested);
                 }
                 ItemKind::Fn(mut f) => {
@@ -1100,38 +1202,53 @@ impl Builder<'_> {
         self_ty: Option<TypeRef>,
         file: FileId,
     ) -> FnId {
-        let mut all_generics = generics;
-        all_generics.extend(def.generics.iter().cloned());
-        self.index.fns.push(FnInfo {
-            def,
-            owner,
-            module,
-            generics: all_generics,
-            self_ty,
-            file,
-        });
+        let info = fn_info(def, owner, module, generics, self_ty, file);
+        self.index.fns.push(info);
         (self.index.fns.len() - 1) as FnId
     }
 
     /// Imports resolve to a fixpoint: an import may name what another import brings in.
-    /// Each round resolves every import against the scopes as the last round left them (in
-    /// parallel), then records the results in import order.
-    fn resolve_uses(&mut self) {
+    /// Each round resolves imports against the scopes as the last round left them (in
+    /// parallel), then records the results in import order. After the first round only the
+    /// imports that can see a change are resolved again: a path's meaning depends only on
+    /// the names it looks up (its segments, and the names in the targets of any type alias it
+    /// passes through), so an import none of whose names changed would resolve as before,
+    /// and recording a result again changes nothing.
+    fn resolve_uses(&mut self, rounds: Rounds) {
         use rayon::prelude::*;
         let uses = std::mem::take(&mut self.uses);
+        let alias_target_names = self.alias_target_names();
+        let mut dirty = vec![true; uses.len()];
+        let mut via_alias = vec![false; uses.len()];
+        let mut changes: Option<Changes> = None;
         // Sets only grow (an external meaning gives way to a workspace item once), so this
         // ends; the bound is a guard against a bug, far above any real chain of re-exports.
         for _round in 0..256 {
             let index = &self.index;
-            let resolved: Vec<Vec<Res>> = uses
+            let resolved: Vec<Option<(Vec<Res>, bool)>> = uses
                 .par_iter()
-                .map(|u| {
-                    let (UseTree::Name { path, .. } | UseTree::Glob { path }) = &u.tree;
-                    index.resolve_segments(u.module, path, false, None, &[])
+                .zip(&dirty)
+                .map(|(u, &dirty)| {
+                    dirty.then(|| {
+                        let mut via = false;
+                        let res = index.resolve_segments_via(
+                            u.module,
+                            u.path(),
+                            false,
+                            None,
+                            &[],
+                            &mut via,
+                        );
+                        (res, via)
+                    })
                 })
                 .collect();
-            let mut changed = false;
-            for (u, res) in uses.iter().zip(resolved) {
+            let mut now = Changes::default();
+            for ((u, res), via) in uses.iter().zip(resolved).zip(&mut via_alias) {
+                let Some((res, through)) = res else {
+                    continue;
+                };
+                *via = through;
                 if res.is_empty() {
                     continue;
                 }
@@ -1139,6 +1256,7 @@ impl Builder<'_> {
                 match &u.tree {
                     UseTree::Name { rename, .. } => {
                         let entry = scope.names.entry(rename.clone()).or_default();
+                        let mut changed = false;
                         for r in res {
                             // An import never shadows an item of the module itself, and one
                             // external meaning is enough: `use quote::quote;` would otherwise
@@ -1156,30 +1274,63 @@ impl Builder<'_> {
                                 changed = true;
                             }
                         }
+                        if changed {
+                            now.record(u.module, rename);
+                        }
                     }
                     UseTree::Glob { .. } => {
                         for r in res {
                             if matches!(r, Res::Def(_)) && !scope.globs.contains(&r) {
                                 scope.globs.push(r);
-                                changed = true;
+                                now.new_globs.insert(u.module);
                             }
                         }
                     }
                 }
             }
-            changed |= self.expand_globs();
-            if !changed {
+            self.expand_globs(changes.as_ref(), &mut now);
+            if now.is_empty() {
                 break;
             }
+            if rounds == Rounds::Everything {
+                continue;
+            }
+            let alias_changed = now.names.iter().any(|n| alias_target_names.contains(n));
+            for ((u, dirty), via) in uses.iter().zip(&mut dirty).zip(&via_alias) {
+                *dirty = u.path().iter().any(|s| now.names.contains(s)) || (*via && alias_changed);
+            }
+            changes = Some(now);
         }
     }
 
-    /// Copies what each glob import names into the importing module's `glob_names`.
-    fn expand_globs(&mut self) -> bool {
+    /// Every name in the target paths of type aliases.
+    fn alias_target_names(&self) -> FxHashSet<String> {
+        let mut names = FxHashSet::default();
+        for d in &self.index.defs {
+            if let DefKind::TypeAlias(t) = &d.kind {
+                if let TypeRef::Path(p) = strip_refs(t) {
+                    names.extend(p.segments.iter().cloned());
+                }
+            }
+        }
+        names
+    }
+
+    /// Copies what each glob import names into the importing module's `glob_names`. With
+    /// `last` (what the previous round changed), only globs that are new or whose target
+    /// changed are looked at; what they add is recorded in `now`.
+    fn expand_globs(&mut self, last: Option<&Changes>, now: &mut Changes) {
         let mut additions: Vec<(DefId, String, Res)> = Vec::new();
         for (&module, scope) in &self.index.scopes {
+            let whole = last.is_none() || now.new_globs.contains(&module);
             for g in &scope.globs {
                 let Res::Def(target) = g else { continue };
+                // A glob whose target is unchanged since it was last expanded adds nothing.
+                let target_changed = last.is_some_and(|c| c.modules.contains(target))
+                    || now.modules.contains(target);
+                if !whole && !target_changed {
+                    continue;
+                }
                 if let Some(t) = self.index.scopes.get(target) {
                     for (name, res) in t.names.iter().chain(&t.glob_names) {
                         if scope.names.contains_key(name) {
@@ -1205,7 +1356,6 @@ impl Builder<'_> {
                 }
             }
         }
-        let changed = !additions.is_empty();
         for (module, name, res) in additions {
             let entry = self
                 .index
@@ -1213,13 +1363,13 @@ impl Builder<'_> {
                 .entry(module)
                 .or_default()
                 .glob_names
-                .entry(name)
+                .entry(name.clone())
                 .or_default();
             if !entry.contains(&res) {
                 entry.push(res);
+                now.record(module, &name);
             }
         }
-        changed
     }
 
     fn index_variants(&mut self) {
@@ -1240,73 +1390,179 @@ impl Builder<'_> {
         }
     }
 
-    /// Resolves every impl's self type and trait (in parallel: the scopes are final now),
-    /// then gives their methods ids in declaration order.
+    /// Resolves every impl's self type and trait and builds its methods' entries (in
+    /// parallel: the scopes are final now), then gives the methods ids in declaration order.
     fn finish_impls(&mut self) {
         use rayon::prelude::*;
         let raw = std::mem::take(&mut self.raw_impls);
         let index = &self.index;
-        let targets: Vec<ImplTargets> = raw
-            .par_iter()
-            .map(|(module, kind, _)| match kind {
-                ItemKind::Impl {
-                    generics,
-                    self_ty,
-                    trait_,
-                    ..
-                } => impl_targets(index, *module, generics, self_ty, trait_.as_ref()),
-                _ => ImplTargets::default(),
+        let first_impl = index.impls.len();
+        let built: Vec<(ImplInfo, Vec<FnInfo>, Option<Vec<DefId>>)> = raw
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let ImplTargets {
+                    self_def,
+                    trait_def,
+                    blanket,
+                } = impl_targets(index, r.module, &r.generics, &r.self_ty, r.trait_.as_ref());
+                let owner = FnOwner::Impl {
+                    self_def,
+                    trait_def,
+                    impl_id: first_impl + i,
+                };
+                let fns = r
+                    .methods
+                    .into_iter()
+                    .map(|m| {
+                        fn_info(
+                            m,
+                            owner.clone(),
+                            r.module,
+                            r.generics.clone(),
+                            Some(r.self_ty.clone()),
+                            r.file,
+                        )
+                    })
+                    .collect();
+                let info = ImplInfo {
+                    self_def,
+                    trait_def,
+                    trait_path: r.trait_,
+                    methods: Vec::new(),
+                    assoc_types: r.assoc_types,
+                    module: r.module,
+                    generics: r.generics,
+                    self_ty: r.self_ty,
+                };
+                (info, fns, blanket)
             })
             .collect();
-        for ((module, kind, file), targets) in raw.into_iter().zip(targets) {
-            let ItemKind::Impl {
-                generics,
-                self_ty,
-                trait_,
-                methods,
-                assoc_types,
-            } = kind
-            else {
-                continue;
-            };
-            let ImplTargets {
-                self_def,
-                trait_def,
-                blanket,
-            } = targets;
+        for (mut info, fns, blanket) in built {
             let impl_id = self.index.impls.len();
-            let fns = methods
-                .into_iter()
-                .map(|m| {
-                    self.add_fn(
-                        m,
-                        FnOwner::Impl {
-                            self_def,
-                            trait_def,
-                            impl_id,
-                        },
-                        module,
-                        generics.clone(),
-                        Some(self_ty.clone()),
-                        file,
-                    )
-                })
-                .collect();
-            self.index.impls.push(ImplInfo {
-                self_def,
-                trait_def,
-                trait_path: trait_,
-                methods: fns,
-                assoc_types,
-                module,
-                generics,
-                self_ty,
-            });
-            if let Some(d) = self_def {
+            let first_fn = self.index.fns.len() as FnId;
+            info.methods = (first_fn..first_fn + fns.len() as FnId).collect();
+            self.index.fns.extend(fns);
+            if let Some(d) = info.self_def {
                 self.index.impls_of.entry(d).or_default().push(impl_id);
             } else if let Some(bounds) = blanket {
                 self.index.blanket.push((impl_id, bounds));
             }
+            self.index.impls.push(info);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{SourceDb, SourceFile};
+
+    fn index_of(text: &str, rounds: Rounds) -> Index {
+        let mut db = SourceDb::default();
+        let file = db.add(SourceFile::new("lib.rs".into(), "lib.rs".into(), text));
+        let pool = crate::parse::parser_pool(Some(1)).unwrap();
+        let syntax = crate::parse::parse_files(&pool, &db, &[file])
+            .into_iter()
+            .map(|p| p.syntax)
+            .collect();
+        let krate = LoadedCrate {
+            name: "lib".into(),
+            package_id: None,
+            target_name: "lib".into(),
+            edition: "2021".into(),
+            root: file,
+            kind: "lib".into(),
+            package: None,
+            manifest: None,
+        };
+        Index::build_with(&[krate], syntax, &ModLinks::default(), rounds)
+    }
+
+    /// Every scope's names, imports and glob imports, by module path.
+    fn scopes(index: &Index) -> Vec<String> {
+        let mut out: Vec<String> = index
+            .scopes
+            .iter()
+            .map(|(m, s)| {
+                format!(
+                    "{}: {:?} {:?} {:?}",
+                    index.def_path(*m).join("::"),
+                    s.names,
+                    s.globs,
+                    s.glob_names
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Re-exports through renames, globs of globs, enum-variant globs and a type alias:
+    /// several rounds to settle, each adding what the last one made visible.
+    const CHAIN: &str = r#"
+        pub mod a {
+            pub use crate::b::*;
+            pub use self::inner::Deep as Renamed;
+            pub mod inner {
+                pub use crate::c::Deep;
+            }
+        }
+        pub mod b {
+            pub use crate::c::*;
+            pub type Handle = crate::c::Real;
+        }
+        pub mod c {
+            pub struct Real;
+            pub use crate::d::Deep;
+            pub use crate::d::*;
+        }
+        pub mod d {
+            pub struct Deep;
+            pub enum Kind { One, Two }
+            pub use self::Kind::*;
+        }
+        pub mod user {
+            use crate::a::*;
+            use crate::a::Renamed as R;
+            use crate::a::Handle;
+            use crate::a::One;
+            use super::a::inner::Deep as D2;
+            use std::collections::HashMap;
+        }
+    "#;
+
+    #[test]
+    fn imports_resolved_again_only_where_they_changed_settle_as_when_all_are() {
+        let changed = index_of(CHAIN, Rounds::Changed);
+        let everything = index_of(CHAIN, Rounds::Everything);
+        assert_eq!(scopes(&changed), scopes(&everything));
+    }
+
+    #[test]
+    fn chained_re_exports_reach_their_items() {
+        let index = index_of(CHAIN, Rounds::Changed);
+        let user = (0..index.defs.len() as DefId)
+            .find(|d| index.def(*d).name == "user")
+            .unwrap();
+        let names = |name: &str| -> Vec<String> {
+            index
+                .lookup_in(user, name)
+                .iter()
+                .map(|r| match r {
+                    Res::Def(d) => index.def_path(*d).join("::"),
+                    Res::External(p) => format!("external {}", p.join("::")),
+                    other => format!("{other:?}"),
+                })
+                .collect()
+        };
+        assert_eq!(names("R"), ["lib::d::Deep"]);
+        assert_eq!(names("D2"), ["lib::d::Deep"]);
+        assert_eq!(names("Handle"), ["lib::b::Handle"]);
+        assert_eq!(names("One"), ["lib::d::Kind::One"]);
+        // Through three globs.
+        assert_eq!(names("Real"), ["lib::c::Real"]);
+        assert_eq!(names("Two"), ["lib::d::Kind::Two"]);
+        assert_eq!(names("HashMap"), ["external std::collections::HashMap"]);
     }
 }

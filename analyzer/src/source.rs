@@ -31,19 +31,25 @@ pub struct SourceFile {
     pub name: String,
     /// The path used to read the file.
     pub path: PathBuf,
-    pub text: Arc<str>,
+    /// Shared with lazily lowered bodies. An `Arc<String>`, not `Arc<str>`: converting the
+    /// text read from disk into an `Arc<str>` would copy every file once more.
+    pub text: Arc<String>,
     line_starts: Vec<usize>,
+    /// Every byte is ASCII: a character column is a byte column.
+    ascii: bool,
 }
 
 impl SourceFile {
-    pub fn new(name: String, path: PathBuf, text: impl Into<Arc<str>>) -> Self {
-        let text = text.into();
+    pub fn new(name: String, path: PathBuf, text: impl Into<String>) -> Self {
+        let text = Arc::new(text.into());
         let line_starts = line_starts(&text);
+        let ascii = text.is_ascii();
         SourceFile {
             name,
             path,
             text,
             line_starts,
+            ascii,
         }
     }
 
@@ -83,6 +89,9 @@ impl SourceFile {
     pub fn offset_of(&self, line: usize, char_col: usize) -> usize {
         let start = self.line_start(line.saturating_sub(1));
         let end = self.line_start(line).min(self.text.len());
+        if self.ascii {
+            return (start + char_col).min(end);
+        }
         let line_text = self.text.get(start..end).unwrap_or("");
         let within = line_text
             .char_indices()
@@ -147,7 +156,7 @@ impl<'a> codespan_reporting::files::Files<'a> for SourceDb {
     fn source(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
         self.files
             .get(id)
-            .map(|f| &*f.text)
+            .map(|f| f.text.as_str())
             .ok_or(codespan_reporting::files::Error::FileMissing)
     }
 
@@ -175,5 +184,22 @@ impl<'a> codespan_reporting::files::Files<'a> for SourceDb {
             });
         }
         Ok(file.line_start(line)..file.line_start(line + 1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn character_columns_become_byte_offsets_in_ascii_and_non_ascii_files() {
+        let ascii = SourceFile::new("a.rs".into(), "a.rs".into(), "fn a() {}\nlet x = 1;\n");
+        assert_eq!(ascii.offset_of(2, 4), 14);
+        assert_eq!(ascii.offset_of(2, 99), ascii.line_start(2));
+        let wide = SourceFile::new("b.rs".into(), "b.rs".into(), "// ä\nlet é = \"ü\"; x\n");
+        // Line 2: `let é = "ü"; x` — `x` is character 13, byte 15 of the line.
+        assert_eq!(wide.offset_of(2, 13), wide.line_start(1) + 15);
+        assert_eq!(&wide.text[wide.offset_of(2, 13)..][..1], "x");
+        assert_eq!(wide.line_col(wide.offset_of(2, 13)), (2, 14));
     }
 }
