@@ -106,23 +106,28 @@ pub enum ItemKind {
         supertraits: Vec<PathRef>,
         methods: Vec<FnDef>,
     },
-    Impl {
-        generics: Vec<Generic>,
-        self_ty: TypeRef,
-        trait_: Option<PathRef>,
-        methods: Vec<FnDef>,
-        /// `type Target = X;` and other associated types.
-        assoc_types: Vec<(String, TypeRef)>,
-    },
-    Fn(FnDef),
+    /// Boxed, like functions and initializers: an item is as large as its largest kind, and
+    /// a large workspace keeps hundreds of thousands of items for the whole run.
+    Impl(Box<ImplDef>),
+    Fn(Box<FnDef>),
     TypeAlias(TypeRef),
     /// `static`/`const` with its initializer lowered as a body.
     Static {
         ty: TypeRef,
-        init: Option<LazyBody>,
+        init: Option<Box<LazyBody>>,
     },
     /// Macro invocations at item level (`macro_rules!`, generated items): not expanded.
     Macro,
+}
+
+#[derive(Clone, Debug)]
+pub struct ImplDef {
+    pub generics: Vec<Generic>,
+    pub self_ty: TypeRef,
+    pub trait_: Option<PathRef>,
+    pub methods: Vec<FnDef>,
+    /// `type Target = X;` and other associated types.
+    pub assoc_types: Vec<(String, TypeRef)>,
 }
 
 #[derive(Clone, Debug)]

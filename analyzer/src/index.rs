@@ -831,9 +831,8 @@ fn count_defs(items: &[Item]) -> (usize, usize) {
                 fns += f;
             }
             ItemKind::Enum { variants, .. } => defs += variants.len(),
-            ItemKind::Trait { methods, .. } | ItemKind::Impl { methods, .. } => {
-                nested(methods, &mut defs, &mut fns)
-            }
+            ItemKind::Trait { methods, .. } => nested(methods, &mut defs, &mut fns),
+            ItemKind::Impl(imp) => nested(&imp.methods, &mut defs, &mut fns),
             ItemKind::Fn(f) => nested(std::slice::from_ref(f), &mut defs, &mut fns),
             _ => {}
         }
@@ -1128,13 +1127,14 @@ impl Builder<'_> {
                         *methods = fns;
                     }
                 }
-                ItemKind::Impl {
-                    generics,
-                    self_ty,
-                    trait_,
-                    mut methods,
-                    assoc_types,
-                } => {
+                ItemKind::Impl(imp) => {
+                    let ImplDef {
+                        generics,
+                        self_ty,
+                        trait_,
+                        mut methods,
+                        assoc_types,
+                    } = *imp;
                     // Items declared inside methods belong to the module now, before imports
                     // are resolved, like those of free functions.
                     let nested: Vec<Item> = methods
@@ -1155,7 +1155,7 @@ impl Builder<'_> {
                 }
                 ItemKind::Fn(mut f) => {
                     let nested = f.body.as_mut().map(|b| std::mem::take(&mut b.items));
-                    let id = self.add_fn(f, FnOwner::Free, module, Vec::new(), None, file);
+                    let id = self.add_fn(*f, FnOwner::Free, module, Vec::new(), None, file);
                     let d = self.new_def(name.clone(), DefKind::Fn(id), module, span);
                     self.bind(module, &name, Res::Def(d));
                     if let Some(items) = nested {
@@ -1169,7 +1169,11 @@ impl Builder<'_> {
                 ItemKind::Static { ty, init } => {
                     let d = self.new_def(name.clone(), DefKind::Static, module, span);
                     self.bind(module, &name, Res::Def(d));
-                    self.index.statics.push(StaticInfo { def: d, ty, init });
+                    self.index.statics.push(StaticInfo {
+                        def: d,
+                        ty,
+                        init: init.map(|b| *b),
+                    });
                 }
                 ItemKind::Macro => {}
             }

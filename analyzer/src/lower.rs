@@ -49,7 +49,10 @@ pub fn lower_file(file: &syn::File, map: &SpanMap) -> FileSyntax {
         map,
         opaque_macros: 0,
     };
-    let items = file.items.iter().filter_map(|i| cx.item(i)).collect();
+    let items = within(
+        file.items.len(),
+        file.items.iter().filter_map(|i| cx.item(i)),
+    );
     FileSyntax {
         items,
         opaque_macros: cx.opaque_macros,
@@ -74,10 +77,9 @@ impl Cx<'_, '_> {
         use syn::Item as I;
         let (name, kind, span, vis) = match item {
             I::Mod(m) => {
-                let body = m
-                    .content
-                    .as_ref()
-                    .map(|(_, items)| items.iter().filter_map(|i| self.item(i)).collect());
+                let body = m.content.as_ref().map(|(_, items)| {
+                    within(items.len(), items.iter().filter_map(|i| self.item(i)))
+                });
                 let path_attr = m.attrs.iter().find_map(path_attribute);
                 (
                     m.ident.to_string(),
@@ -142,14 +144,13 @@ impl Cx<'_, '_> {
                 &u.vis,
             ),
             I::Trait(t) => {
-                let methods = t
-                    .items
-                    .iter()
-                    .filter_map(|ti| match ti {
+                let methods = within(
+                    t.items.len(),
+                    t.items.iter().filter_map(|ti| match ti {
                         syn::TraitItem::Fn(f) => Some(self.fn_def(&f.sig, f.default.as_ref())),
                         _ => None,
-                    })
-                    .collect();
+                    }),
+                );
                 let supertraits = t
                     .supertraits
                     .iter()
@@ -170,7 +171,7 @@ impl Cx<'_, '_> {
                 )
             }
             I::Impl(i) => {
-                let mut methods = Vec::new();
+                let mut methods = Vec::with_capacity(i.items.len());
                 let mut assoc_types = Vec::new();
                 for ii in &i.items {
                     match ii {
@@ -181,13 +182,13 @@ impl Cx<'_, '_> {
                         _ => {}
                     }
                 }
-                let kind = ItemKind::Impl {
+                let kind = ItemKind::Impl(Box::new(ImplDef {
                     generics: self.generics(&i.generics),
                     self_ty: self.ty(&i.self_ty),
                     trait_: i.trait_.as_ref().map(|(_, p, _)| self.path(p)),
                     methods,
                     assoc_types,
-                };
+                }));
                 return Some(Item {
                     name: String::new(),
                     kind,
@@ -197,7 +198,7 @@ impl Cx<'_, '_> {
             }
             I::Fn(f) => (
                 f.sig.ident.to_string(),
-                ItemKind::Fn(self.fn_def(&f.sig, Some(&f.block))),
+                ItemKind::Fn(Box::new(self.fn_def(&f.sig, Some(&f.block)))),
                 f.sig.ident.span(),
                 &f.vis,
             ),
@@ -211,7 +212,7 @@ impl Cx<'_, '_> {
                 s.ident.to_string(),
                 ItemKind::Static {
                     ty: self.ty(&s.ty),
-                    init: Some(self.lazy_expr(s.eq_token.span, s.semi_token.span)),
+                    init: Some(Box::new(self.lazy_expr(s.eq_token.span, s.semi_token.span))),
                 },
                 s.ident.span(),
                 &s.vis,
@@ -220,7 +221,7 @@ impl Cx<'_, '_> {
                 c.ident.to_string(),
                 ItemKind::Static {
                     ty: self.ty(&c.ty),
-                    init: Some(self.lazy_expr(c.eq_token.span, c.semi_token.span)),
+                    init: Some(Box::new(self.lazy_expr(c.eq_token.span, c.semi_token.span))),
                 },
                 c.ident.span(),
                 &c.vis,
@@ -245,13 +246,13 @@ impl Cx<'_, '_> {
     }
 
     fn generics(&self, g: &syn::Generics) -> Vec<Generic> {
-        let mut out: Vec<Generic> = g
-            .type_params()
-            .map(|tp| Generic {
+        let mut out: Vec<Generic> = within(
+            g.params.len(),
+            g.type_params().map(|tp| Generic {
                 name: tp.ident.to_string(),
                 bounds: self.bounds(tp.bounds.iter()),
-            })
-            .collect();
+            }),
+        );
         if let Some(wc) = &g.where_clause {
             for pred in &wc.predicates {
                 if let syn::WherePredicate::Type(pt) = pred {
@@ -269,13 +270,17 @@ impl Cx<'_, '_> {
         out
     }
 
-    fn bounds<'a>(&self, bounds: impl Iterator<Item = &'a syn::TypeParamBound>) -> Vec<PathRef> {
-        bounds
-            .filter_map(|b| match b {
+    fn bounds<'a>(
+        &self,
+        bounds: impl ExactSizeIterator<Item = &'a syn::TypeParamBound>,
+    ) -> Vec<PathRef> {
+        within(
+            bounds.len(),
+            bounds.filter_map(|b| match b {
                 syn::TypeParamBound::Trait(tb) => Some(self.path(&tb.path)),
                 _ => None,
-            })
-            .collect()
+            }),
+        )
     }
 
     fn fields(&self, fields: &syn::Fields) -> Vec<Field> {
@@ -302,14 +307,13 @@ impl Cx<'_, '_> {
     fn path(&self, p: &syn::Path) -> PathRef {
         let segments = p.segments.iter().map(|s| s.ident.to_string()).collect();
         let args = match p.segments.last().map(|s| &s.arguments) {
-            Some(syn::PathArguments::AngleBracketed(a)) => a
-                .args
-                .iter()
-                .filter_map(|ga| match ga {
+            Some(syn::PathArguments::AngleBracketed(a)) => within(
+                a.args.len(),
+                a.args.iter().filter_map(|ga| match ga {
                     syn::GenericArgument::Type(t) => Some(self.ty(t)),
                     _ => None,
-                })
-                .collect(),
+                }),
+            ),
             _ => Vec::new(),
         };
         PathRef {
@@ -352,16 +356,15 @@ impl Cx<'_, '_> {
             syn::ReturnType::Default => TypeRef::Tuple(Vec::new()),
             syn::ReturnType::Type(_, t) => self.ty(t),
         };
-        let params = sig
-            .inputs
-            .iter()
-            .filter_map(|input| match input {
+        let params = within(
+            sig.inputs.len(),
+            sig.inputs.iter().filter_map(|input| match input {
                 syn::FnArg::Typed(pt) => Some(Param {
                     ty: self.ty(&pt.ty),
                 }),
                 syn::FnArg::Receiver(_) => None,
-            })
-            .collect();
+            }),
+        );
         let body = block.map(|b| {
             let source = BodySource {
                 file: self.map.file,
@@ -380,7 +383,10 @@ impl Cx<'_, '_> {
             if may_declare_items(written.get(2..).unwrap_or_default()) {
                 let mut nested = NestedItems::default();
                 nested.visit_block(b);
-                items = nested.items.iter().filter_map(|i| self.item(i)).collect();
+                items = within(
+                    nested.items.len(),
+                    nested.items.iter().filter_map(|i| self.item(i)),
+                );
             }
             LazyBody::new(source, items)
         });
@@ -472,6 +478,15 @@ fn str_value(e: &syn::Expr) -> Option<String> {
         }) => Some(s.value()),
         _ => None,
     }
+}
+
+/// Collects at most `n` elements into a vector allocated once. A vector collected from a
+/// filtered iterator starts with room for four and doubles: lowered syntax lives for the
+/// whole run, and on a large workspace that spare room was a good part of what it kept.
+fn within<T>(n: usize, elements: impl Iterator<Item = T>) -> Vec<T> {
+    let mut v = Vec::with_capacity(n);
+    v.extend(elements);
+    v
 }
 
 fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseTree>) {

@@ -126,12 +126,13 @@ impl Prefilter {
                     }
                     false
                 }
-                ItemKind::Impl {
-                    self_ty,
-                    trait_,
-                    methods,
-                    ..
-                } => {
+                ItemKind::Impl(imp) => {
+                    let crate::hir::ImplDef {
+                        self_ty,
+                        trait_,
+                        methods,
+                        ..
+                    } = &**imp;
                     let mentions = trait_.as_ref().is_some_and(|p| self.mentions_path(p))
                         || methods.iter().any(|m| self.fn_mentions(m));
                     if mentions {
