@@ -122,15 +122,19 @@ pub struct StaticInfo {
     pub init: Option<LazyBody>,
 }
 
+/// A module's names. Hash maps, not sorted maps: a generated module binds a hundred thousand
+/// names, and nothing reads the names in an order that matters (a name's meanings are a
+/// `Vec`, in the order they were found; glob expansion adds a name's meanings glob by glob,
+/// whatever order the names come in).
 #[derive(Default)]
 struct Scope {
     /// Items declared in the module and names imported explicitly.
-    names: BTreeMap<String, Vec<Res>>,
+    names: HashMap<String, Vec<Res>>,
     /// Targets of glob imports.
     globs: Vec<Res>,
     /// What the glob imports bring in, searched after `names` (filled by `resolve_uses`, so
     /// lookups never walk glob chains).
-    glob_names: BTreeMap<String, Vec<Res>>,
+    glob_names: HashMap<String, Vec<Res>>,
     parent: Option<DefId>,
     crate_root: DefId,
 }
@@ -1489,12 +1493,17 @@ mod tests {
             .scopes
             .iter()
             .map(|(m, s)| {
+                let sorted = |names: &HashMap<String, Vec<Res>>| {
+                    let mut v: Vec<_> = names.iter().collect();
+                    v.sort();
+                    format!("{v:?}")
+                };
                 format!(
-                    "{}: {:?} {:?} {:?}",
+                    "{}: {} {:?} {}",
                     index.def_path(*m).join("::"),
-                    s.names,
+                    sorted(&s.names),
                     s.globs,
-                    s.glob_names
+                    sorted(&s.glob_names)
                 )
             })
             .collect();
