@@ -119,7 +119,7 @@ pub struct ImplInfo {
 pub struct StaticInfo {
     pub def: DefId,
     pub ty: TypeRef,
-    pub init: Option<LazyBody>,
+    pub init: Option<Box<LazyBody>>,
 }
 
 /// A module's names. Hash maps, not sorted maps: a generated module binds a hundred thousand
@@ -1001,15 +1001,17 @@ impl Builder<'_> {
         (self.index.defs.len() - 1) as DefId
     }
 
-    fn bind(&mut self, module: DefId, name: &str, res: Res) {
-        let scope = self.index.scopes.entry(module).or_default();
-        // Most names are bound once: look up before allocating the key.
-        match scope.names.get_mut(name) {
-            Some(entry) if !entry.contains(&res) => entry.push(res),
-            Some(_) => {}
-            None => {
-                scope.names.insert(name.to_string(), vec![res]);
-            }
+    fn bind(&mut self, module: DefId, name: String, res: Res) {
+        let entry = self
+            .index
+            .scopes
+            .entry(module)
+            .or_default()
+            .names
+            .entry(name)
+            .or_default();
+        if !entry.contains(&res) {
+            entry.push(res);
         }
     }
 
@@ -1034,7 +1036,7 @@ impl Builder<'_> {
                             ..Scope::default()
                         },
                     );
-                    self.bind(module, &name, Res::Def(child));
+                    self.bind(module, name.clone(), Res::Def(child));
                     let mut child_inline = inline.to_vec();
                     child_inline.push(name);
                     match body {
@@ -1058,7 +1060,7 @@ impl Builder<'_> {
                         Some(r) => Res::Def(*r),
                         None => Res::External(vec![crate_name]),
                     };
-                    self.bind(module, &name, res);
+                    self.bind(module, name, res);
                 }
                 ItemKind::Struct { fields, generics } => {
                     let d = self.new_def(
@@ -1067,7 +1069,7 @@ impl Builder<'_> {
                         module,
                         span,
                     );
-                    self.bind(module, &name, Res::Def(d));
+                    self.bind(module, name, Res::Def(d));
                 }
                 ItemKind::Enum { variants, generics } => {
                     let names = variants.iter().map(|v| v.name.clone()).collect();
@@ -1080,7 +1082,7 @@ impl Builder<'_> {
                         module,
                         span,
                     );
-                    self.bind(module, &name, Res::Def(d));
+                    self.bind(module, name, Res::Def(d));
                     for v in variants {
                         self.new_def(
                             v.name,
@@ -1113,7 +1115,7 @@ impl Builder<'_> {
                         module,
                         span,
                     );
-                    self.bind(module, &name, Res::Def(d));
+                    self.bind(module, name, Res::Def(d));
                     let fns: Vec<FnId> = methods
                         .into_iter()
                         .map(|m| {
@@ -1161,23 +1163,19 @@ impl Builder<'_> {
                     let nested = f.body.as_mut().map(|b| std::mem::take(&mut b.items));
                     let id = self.add_fn(*f, FnOwner::Free, module, Vec::new(), None, file);
                     let d = self.new_def(name.clone(), DefKind::Fn(id), module, span);
-                    self.bind(module, &name, Res::Def(d));
+                    self.bind(module, name, Res::Def(d));
                     if let Some(items) = nested {
                         self.module_items(module, file, inline, items);
                     }
                 }
                 ItemKind::TypeAlias(t) => {
                     let d = self.new_def(name.clone(), DefKind::TypeAlias(t), module, span);
-                    self.bind(module, &name, Res::Def(d));
+                    self.bind(module, name, Res::Def(d));
                 }
                 ItemKind::Static { ty, init } => {
                     let d = self.new_def(name.clone(), DefKind::Static, module, span);
-                    self.bind(module, &name, Res::Def(d));
-                    self.index.statics.push(StaticInfo {
-                        def: d,
-                        ty,
-                        init: init.map(|b| *b),
-                    });
+                    self.bind(module, name, Res::Def(d));
+                    self.index.statics.push(StaticInfo { def: d, ty, init });
                 }
                 ItemKind::Macro => {}
             }
