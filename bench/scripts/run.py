@@ -32,6 +32,13 @@ def timed(cmd, env=None, cwd=None):
 
 def medians(cmds, runs, env=None, cwd=None):
     """Runs the commands interleaved (paired), returns per-command (median s, max RSS KiB)."""
+    walls, last = paired(cmds, runs, env=env, cwd=cwd)
+    return {k: (statistics.median(v), walls["rss"][k]) for k, v in walls.items() if k != "rss"}, last
+
+
+def paired(cmds, runs, env=None, cwd=None):
+    """Runs the commands interleaved, `runs` rounds; returns every wall time per command
+    (and the max RSS per command under "rss") and the last run of each."""
     walls = {k: [] for k in cmds}
     rss = {k: 0 for k in cmds}
     last = {}
@@ -41,7 +48,13 @@ def medians(cmds, runs, env=None, cwd=None):
             walls[k].append(w)
             rss[k] = max(rss[k], m)
             last[k] = p
-    return {k: (statistics.median(v), rss[k]) for k, v in walls.items()}, last
+    return {**walls, "rss": rss}, last
+
+
+def paired_ratio(walls, key, base):
+    """Median over rounds of each round's ratio to the baseline of the same round: on a VM
+    whose speed drifts during the script, steadier than a ratio of medians."""
+    return statistics.median(w / b for w, b in zip(walls[key], walls[base]))
 
 
 def phases(stderr):
@@ -64,13 +77,16 @@ def main():
     if not a.skip_corpus:
         vendor = sh(["bash", str(ROOT.parent / "shared" / "corpus" / "fetch.sh")]).stdout.strip().splitlines()[-1]
         stats = sh([floor, vendor], env=env).stdout.strip()
-        m, last = medians({
+        walls, last = paired({
             "parse_floor": [floor, vendor],
             "facadelint": [fl, vendor, "-q", "-v"],
             "facadelint_no_prefilter": [fl, vendor, "-q", "-v", "--no-prefilter"],
         }, a.runs, env=env)
+        m = {k: (statistics.median(v), walls["rss"][k]) for k, v in walls.items() if k != "rss"}
         base = m["parse_floor"][0]
-        res["corpus"] = {"files": stats, **{k: {"median_s": v[0], "peak_rss_kib": v[1], "ratio": v[0] / base} for k, v in m.items()},
+        res["corpus"] = {"files": stats, **{k: {"median_s": v[0], "peak_rss_kib": v[1], "ratio": v[0] / base,
+                                                "ratio_paired": paired_ratio(walls, k, "parse_floor"),
+                                                "runs_s": walls[k]} for k, v in m.items()},
                          "phases_ms": phases(last["facadelint"].stderr), "phases_no_prefilter_ms": phases(last["facadelint_no_prefilter"].stderr)}
         print(json.dumps(res["corpus"], indent=1))
 
@@ -107,6 +123,7 @@ def main():
                    "same_without_prefilter": same_without_prefilter,
                    "median_s": m["facadelint"][0], "peak_rss_kib": m["facadelint"][1],
                    "floor_s": m["floor"][0], "us_per_line": m["facadelint"][0] / lines * 1e6,
+                   "ratio_to_floor": m["facadelint"][0] / m["floor"][0],
                    "phases_ms": phases(last["facadelint"].stderr)}
             series.append(row)
             print(json.dumps(row))
