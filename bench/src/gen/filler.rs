@@ -1,6 +1,6 @@
 //! Filler modules: ordinary code with nothing to do with clients (statistics, state
-//! machines, parsing, text, number theory, geometry, ledgers, containers, dates), as most of
-//! a real workspace is. Names, constants and the set of methods vary with the seed.
+//! machines, parsing, text, number theory, geometry, ledgers, containers, dates, generated
+//! bindings), as most of a real workspace is. Names, constants and the set of methods vary with the seed.
 
 use super::names::{camel, Scope};
 use super::rng::Rng;
@@ -25,6 +25,7 @@ const TEMPLATES: &[Template] = &[
     bitset,
     histogram,
     settings,
+    bindings,
 ];
 
 /// One module of 2 to 5 unrelated items.
@@ -1214,6 +1215,39 @@ mod tests {
             let uses = uses.tokens();
             let text = super::super::emit::render(quote::quote!(#uses #items));
             assert!(text.lines().count() > 10, "template {i}");
+        }
+    }
+}
+
+/// Generated bindings, as FFI crates carry them by the thousand: a typedef, a run of flag
+/// constants, a `#[repr(C)]` record with `Copy` and `Clone` impls. Code with many items and
+/// little in them: what scales with items (not lines) shows here.
+fn bindings(rng: &mut Rng, stem: &str, _: &mut Uses) -> TokenStream {
+    let flags = name(stem, "Flags");
+    let record = name(stem, "Record");
+    let prefix = stem.to_uppercase();
+    let n = rng.range(16, 64);
+    let consts = (0..n).map(|i| {
+        let c = format_ident!("{}_{}", prefix, i as u64);
+        let v = lit_u(1i64 << (i % 31));
+        quote! { pub const #c: #flags = #v; }
+    });
+    let doc = format!(" Flags of a `{record}`.");
+    quote! {
+        #[doc = #doc]
+        pub type #flags = u32;
+        #(#consts)*
+        #[repr(C)]
+        pub struct #record {
+            pub flags: #flags,
+            pub size: u32,
+            pub reserved: [u8; 8],
+        }
+        impl Copy for #record {}
+        impl Clone for #record {
+            fn clone(&self) -> Self {
+                *self
+            }
         }
     }
 }
