@@ -1204,21 +1204,6 @@ fn settings(rng: &mut Rng, stem: &str, uses: &mut Uses) -> TokenStream {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn every_template_renders() {
-        let mut rng = super::Rng::new(1);
-        for (i, t) in super::TEMPLATES.iter().enumerate() {
-            let mut uses = super::Uses::default();
-            let items = t(&mut rng, &format!("sample_{i}"), &mut uses);
-            let uses = uses.tokens();
-            let text = super::super::emit::render(quote::quote!(#uses #items));
-            assert!(text.lines().count() > 10, "template {i}");
-        }
-    }
-}
-
 /// Generated bindings, as FFI crates carry them by the thousand: a typedef, a run of flag
 /// constants, a `#[repr(C)]` record with `Copy` and `Clone` impls. Code with many items and
 /// little in them: what scales with items (not lines) shows here.
@@ -1248,6 +1233,21 @@ fn bindings(rng: &mut Rng, stem: &str, _: &mut Uses) -> TokenStream {
             fn clone(&self) -> Self {
                 *self
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_template_renders() {
+        let mut rng = super::Rng::new(1);
+        for (i, t) in super::TEMPLATES.iter().enumerate() {
+            let mut uses = super::Uses::default();
+            let items = t(&mut rng, &format!("sample_{i}"), &mut uses);
+            let uses = uses.tokens();
+            let text = super::super::emit::render(quote::quote!(#uses #items));
+            assert!(text.lines().count() > 10, "template {i}");
         }
     }
 }
