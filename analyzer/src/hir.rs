@@ -134,6 +134,8 @@ pub struct ImplDef {
 pub struct FnDef {
     pub name: String,
     pub span: Span,
+    /// Its own type parameters; indexing moves them to the end of `FnInfo::generics`, after
+    /// those of its impl or trait.
     pub generics: Vec<Generic>,
     /// Whether the function takes `self` in any form.
     pub has_self: bool,

@@ -100,7 +100,6 @@ pub struct FnInfo {
     /// Module whose scope the body's paths resolve in.
     pub module: DefId,
     pub generics: Vec<Generic>,
-    pub self_ty: Option<TypeRef>,
     pub file: FileId,
 }
 
@@ -958,23 +957,22 @@ struct RawImpl {
     assoc_types: Vec<(String, TypeRef)>,
 }
 
-/// A function's entry; its generics are those of its impl or trait, then its own.
+/// A function's entry; its generics are those of its impl or trait, then its own (moved
+/// here: nothing reads a function's own list after indexing).
 fn fn_info(
-    def: FnDef,
+    mut def: FnDef,
     owner: FnOwner,
     module: DefId,
     generics: Vec<Generic>,
-    self_ty: Option<TypeRef>,
     file: FileId,
 ) -> FnInfo {
     let mut all_generics = generics;
-    all_generics.extend(def.generics.iter().cloned());
+    all_generics.append(&mut def.generics);
     FnInfo {
         def,
         owner,
         module,
         generics: all_generics,
-        self_ty,
         file,
     }
 }
@@ -1118,16 +1116,7 @@ impl Builder<'_> {
                     self.bind(module, name, Res::Def(d));
                     let fns: Vec<FnId> = methods
                         .into_iter()
-                        .map(|m| {
-                            self.add_fn(
-                                m,
-                                FnOwner::Trait(d),
-                                module,
-                                generics.clone(),
-                                Some(TypeRef::SelfType),
-                                file,
-                            )
-                        })
+                        .map(|m| self.add_fn(m, FnOwner::Trait(d), module, generics.clone(), file))
                         .collect();
                     if let DefKind::Trait { methods, .. } = &mut self.index.defs[d as usize].kind {
                         *methods = fns;
@@ -1161,7 +1150,7 @@ impl Builder<'_> {
                 }
                 ItemKind::Fn(mut f) => {
                     let nested = f.body.as_mut().map(|b| std::mem::take(&mut b.items));
-                    let id = self.add_fn(*f, FnOwner::Free, module, Vec::new(), None, file);
+                    let id = self.add_fn(*f, FnOwner::Free, module, Vec::new(), file);
                     let d = self.new_def(name.clone(), DefKind::Fn(id), module, span);
                     self.bind(module, name, Res::Def(d));
                     if let Some(items) = nested {
@@ -1205,10 +1194,9 @@ impl Builder<'_> {
         owner: FnOwner,
         module: DefId,
         generics: Vec<Generic>,
-        self_ty: Option<TypeRef>,
         file: FileId,
     ) -> FnId {
-        let info = fn_info(def, owner, module, generics, self_ty, file);
+        let info = fn_info(def, owner, module, generics, file);
         self.index.fns.push(info);
         (self.index.fns.len() - 1) as FnId
     }
@@ -1420,16 +1408,7 @@ impl Builder<'_> {
                 let fns = r
                     .methods
                     .into_iter()
-                    .map(|m| {
-                        fn_info(
-                            m,
-                            owner.clone(),
-                            r.module,
-                            r.generics.clone(),
-                            Some(r.self_ty.clone()),
-                            r.file,
-                        )
-                    })
+                    .map(|m| fn_info(m, owner.clone(), r.module, r.generics.clone(), r.file))
                     .collect();
                 let info = ImplInfo {
                     self_def,
