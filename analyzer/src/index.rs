@@ -950,11 +950,7 @@ fn impl_targets(
 struct RawImpl {
     module: DefId,
     file: FileId,
-    generics: Vec<Generic>,
-    self_ty: TypeRef,
-    trait_: Option<PathRef>,
-    methods: Vec<FnDef>,
-    assoc_types: Vec<(String, TypeRef)>,
+    imp: Box<ImplDef>,
 }
 
 /// A function's entry; its generics are those of its impl or trait, then its own (moved
@@ -1122,30 +1118,16 @@ impl Builder<'_> {
                         *methods = fns;
                     }
                 }
-                ItemKind::Impl(imp) => {
-                    let ImplDef {
-                        generics,
-                        self_ty,
-                        trait_,
-                        mut methods,
-                        assoc_types,
-                    } = *imp;
+                ItemKind::Impl(mut imp) => {
                     // Items declared inside methods belong to the module now, before imports
                     // are resolved, like those of free functions.
-                    let nested: Vec<Item> = methods
+                    let nested: Vec<Item> = imp
+                        .methods
                         .iter_mut()
                         .filter_map(|m| m.body.as_mut())
                         .flat_map(|b| std::mem::take(&mut b.items))
                         .collect();
-                    self.raw_impls.push(RawImpl {
-                        module,
-                        file,
-                        generics,
-                        self_ty,
-                        trait_,
-                        methods,
-                        assoc_types,
-                    });
+                    self.raw_impls.push(RawImpl { module, file, imp });
                     self.module_items(module, file, inline, nested);
                 }
                 ItemKind::Fn(mut f) => {
@@ -1394,31 +1376,37 @@ impl Builder<'_> {
         let built: Vec<(ImplInfo, Vec<FnInfo>, Option<Vec<DefId>>)> = raw
             .into_par_iter()
             .enumerate()
-            .map(|(i, r)| {
+            .map(|(i, RawImpl { module, file, imp })| {
+                let ImplDef {
+                    generics,
+                    self_ty,
+                    trait_,
+                    methods,
+                    assoc_types,
+                } = *imp;
                 let ImplTargets {
                     self_def,
                     trait_def,
                     blanket,
-                } = impl_targets(index, r.module, &r.generics, &r.self_ty, r.trait_.as_ref());
+                } = impl_targets(index, module, &generics, &self_ty, trait_.as_ref());
                 let owner = FnOwner::Impl {
                     self_def,
                     trait_def,
                     impl_id: first_impl + i,
                 };
-                let fns = r
-                    .methods
+                let fns = methods
                     .into_iter()
-                    .map(|m| fn_info(m, owner.clone(), r.module, r.generics.clone(), r.file))
+                    .map(|m| fn_info(m, owner.clone(), module, generics.clone(), file))
                     .collect();
                 let info = ImplInfo {
                     self_def,
                     trait_def,
-                    trait_path: r.trait_,
+                    trait_path: trait_,
                     methods: Vec::new(),
-                    assoc_types: r.assoc_types,
-                    module: r.module,
-                    generics: r.generics,
-                    self_ty: r.self_ty,
+                    assoc_types,
+                    module,
+                    generics,
+                    self_ty,
                 };
                 (info, fns, blanket)
             })

@@ -150,7 +150,8 @@ fn too_deep(bytes: &[u8]) -> Option<(usize, usize)> {
     while i < bytes.len() {
         let b = bytes[i];
         // Identifiers are read whole: only `else` and raw-string prefixes among them matter,
-        // and a word at a time is several times faster than a byte at a time.
+        // and checking a word once beat checking every letter (~20% of the scan's time on
+        // the corpus).
         if IDENT[b as usize] {
             let start = i;
             while i < bytes.len() && IDENT[bytes[i] as usize] {
