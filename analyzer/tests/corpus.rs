@@ -1,10 +1,10 @@
-//! The real-code corpus (`../shared/corpus`: ~4,800 files, 2.27M lines of popular crates):
+//! The real-code corpus (`corpus/`: ~4,800 files, 2.27M lines of popular crates):
 //! no panic, every file on disk in a module tree and analysed or reported with a location,
 //! exactly the known input errors and no finding with the shipped rules, the same output with
 //! and without the prefilter, with 1 or 2 threads, and in a repeated run.
 //!
 //! Slow, so it runs only when `FACADELINT_CORPUS` names the vendored folder (`.ci/run` fetches
-//! it with `../shared/corpus/fetch.sh` and passes a release binary in `FACADELINT_BIN`). In CI
+//! it with `corpus/fetch.sh` and passes a release binary in `FACADELINT_BIN`). In CI
 //! (`CI` set) a missing `FACADELINT_CORPUS` is a failure, not a skip: a CI step that runs the
 //! whole test suite before the corpus is fetched says so with `FACADELINT_CORPUS=skip`.
 
@@ -159,12 +159,12 @@ fn corpus() -> Option<PathBuf> {
         Some(dir) => Some(PathBuf::from(dir)),
         None if in_ci() => panic!(
             "CI is set but FACADELINT_CORPUS is not: the corpus test would not run. Set it to the \
-             vendored corpus (`bash ../shared/corpus/fetch.sh` prints it), or to `skip` in a \
+             vendored corpus (`bash corpus/fetch.sh` prints it), or to `skip` in a \
              step that runs the whole suite before a later step runs the corpus"
         ),
         None => {
             loud(
-                "set FACADELINT_CORPUS to the vendored corpus (`bash ../shared/corpus/fetch.sh` \
+                "set FACADELINT_CORPUS to the vendored corpus (`bash corpus/fetch.sh` \
                  prints it; see .ci/run)",
             );
             None

@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${1:-3}
 peers="$root/target/peers"
 mkdir -p "$peers"
-vendor=$(bash "$root/../shared/corpus/fetch.sh" | tail -n 1)
+vendor=$(bash "$root/corpus/fetch.sh" | tail -n 1)
 [ -x "$peers/node_modules/.bin/ast-grep" ] || npm install --prefix "$peers" --silent @ast-grep/cli@0.39.5
 [ -x "$peers/venv/bin/semgrep" ] || { python3 -m venv "$peers/venv" && "$peers/venv/bin/pip" install -q semgrep==1.185.0; }
 (cd "$root" && cargo build --release -q -p facadelint -p facadelint-bench)

@@ -75,7 +75,7 @@ def main():
            "date": time.strftime("%Y-%m-%d"), "runs": a.runs}
 
     if not a.skip_corpus:
-        vendor = sh(["bash", str(ROOT.parent / "shared" / "corpus" / "fetch.sh")]).stdout.strip().splitlines()[-1]
+        vendor = sh(["bash", str(ROOT / "corpus" / "fetch.sh")]).stdout.strip().splitlines()[-1]
         stats = sh([floor, vendor], env=env).stdout.strip()
         walls, last = paired({
             "parse_floor": [floor, vendor],
