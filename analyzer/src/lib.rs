@@ -5,6 +5,7 @@
 //! [`analysis`] (model → flow → findings) → [`report`] → [`diag`] renderers. [`cli`] owns the
 //! command line and exit codes; nothing below it prints or exits.
 
+pub mod alloc;
 pub mod analysis;
 pub mod baseline;
 pub mod cli;

@@ -340,7 +340,12 @@ struct Fetched {
 }
 
 /// Reads, decodes and line-indexes one file; pure, so that a batch can be read on the pool.
+/// What it allocates is kept for the whole run (text, line table): the long-lived heap.
 fn fetch(path: &Path, cwd: &Path) -> Fetched {
+    crate::alloc::long_lived(|| fetch_kept(path, cwd))
+}
+
+fn fetch_kept(path: &Path, cwd: &Path) -> Fetched {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {

@@ -103,7 +103,7 @@ fn parse_guarded(db: &SourceDb, file: FileId) -> ParsedFile {
     let parsed = match syn::parse_file(parse_text) {
         Ok(ast) => ParsedFile {
             file,
-            syntax: Some(lower_file(&ast, &map)),
+            syntax: Some(crate::alloc::long_lived(|| lower_file(&ast, &map))),
             errors: Vec::new(),
         },
         Err(err) => {

@@ -1,9 +1,10 @@
 //! `cargo facadelint`: cargo runs this binary with `facadelint` as the first argument.
 
-// mimalloc: syn and the lowering allocate many small nodes; the parse floor uses it too, so
-// the benchmark ratios compare like with like.
+// mimalloc: syn and the lowering allocate many small nodes (the parse floor uses mimalloc
+// too, so the benchmark ratios compare like with like); `alloc` keeps what the run retains
+// in a heap of its own.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: facadelint::alloc::Allocator = facadelint::alloc::Allocator;
 
 fn main() {
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
