@@ -78,6 +78,8 @@ pub enum UseTree {
 pub struct Item {
     pub name: String,
     pub kind: ItemKind,
+    /// The item's name; for items without one, its keyword (`use`, `impl`) or, for a macro,
+    /// the macro's name. Never the whole item: `syn` computes that by printing it to tokens.
     pub span: Span,
     pub is_pub: bool,
 }

@@ -91,7 +91,12 @@ impl Cx<'_, '_> {
             I::Use(u) => {
                 let mut trees = Vec::new();
                 flatten_use(&u.tree, &mut Vec::new(), &mut trees);
-                (String::new(), ItemKind::Use(trees), u.span(), &u.vis)
+                (
+                    String::new(),
+                    ItemKind::Use(trees),
+                    u.use_token.span,
+                    &u.vis,
+                )
             }
             I::ExternCrate(e) => {
                 let name = e
@@ -192,7 +197,7 @@ impl Cx<'_, '_> {
                 return Some(Item {
                     name: String::new(),
                     kind,
-                    span: self.span(i.self_ty.span()),
+                    span: self.span(i.impl_token.span),
                     is_pub: false,
                 });
             }
@@ -228,10 +233,15 @@ impl Cx<'_, '_> {
             ),
             I::Macro(m) => {
                 let name = m.ident.as_ref().map(|i| i.to_string()).unwrap_or_default();
+                let at = match (&m.ident, m.mac.path.segments.last()) {
+                    (Some(ident), _) => ident.span(),
+                    (None, Some(last)) => last.ident.span(),
+                    (None, None) => m.mac.bang_token.span,
+                };
                 return Some(Item {
                     name,
                     kind: ItemKind::Macro,
-                    span: self.span(m.span()),
+                    span: self.span(at),
                     is_pub: false,
                 });
             }
