@@ -9,10 +9,15 @@
 use crate::source::Span;
 use std::sync::{Arc, OnceLock};
 
+/// An identifier or path segment: stored inline up to 24 bytes (so almost always), because
+/// a large workspace keeps millions of them for the whole run and a heap block each was a
+/// good part of what lowering cost.
+pub type Name = compact_str::CompactString;
+
 /// A path as written: `crate::imps::Facade`, `Self::new`, `super::x`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PathRef {
-    pub segments: Vec<String>,
+    pub segments: Vec<Name>,
     /// Generic arguments of the last segment that are types (`Arc<dyn Client>` → `dyn Client`).
     pub args: Vec<TypeRef>,
     /// `::std::...`: starts at the crate roots.
@@ -21,7 +26,7 @@ pub struct PathRef {
 
 impl PathRef {
     pub fn last(&self) -> &str {
-        self.segments.last().map(String::as_str).unwrap_or("")
+        self.segments.last().map(Name::as_str).unwrap_or("")
     }
 
     pub fn display(&self) -> String {
@@ -47,21 +52,21 @@ pub enum TypeRef {
 
 #[derive(Clone, Debug)]
 pub struct Generic {
-    pub name: String,
+    pub name: Name,
     pub bounds: Vec<PathRef>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Field {
     /// Field name, or its index for tuple structs.
-    pub name: String,
+    pub name: Name,
     pub ty: TypeRef,
     pub span: Span,
 }
 
 #[derive(Clone, Debug)]
 pub struct Variant {
-    pub name: String,
+    pub name: Name,
     pub fields: Vec<Field>,
     pub span: Span,
 }
@@ -69,14 +74,14 @@ pub struct Variant {
 #[derive(Clone, Debug)]
 pub enum UseTree {
     /// `a::b` imported as `rename` (the last segment when not renamed).
-    Name { path: Vec<String>, rename: String },
+    Name { path: Vec<Name>, rename: Name },
     /// `a::b::*`
-    Glob { path: Vec<String> },
+    Glob { path: Vec<Name> },
 }
 
 #[derive(Clone, Debug)]
 pub struct Item {
-    pub name: String,
+    pub name: Name,
     pub kind: ItemKind,
     /// The item's name; for items without one, its keyword (`use`, `impl`) or, for a macro,
     /// the macro's name. Never the whole item: `syn` computes that by printing it to tokens.
@@ -93,7 +98,7 @@ pub enum ItemKind {
     },
     Use(Vec<UseTree>),
     ExternCrate {
-        crate_name: String,
+        crate_name: Name,
     },
     Struct {
         generics: Vec<Generic>,
@@ -129,12 +134,12 @@ pub struct ImplDef {
     pub trait_: Option<PathRef>,
     pub methods: Vec<FnDef>,
     /// `type Target = X;` and other associated types.
-    pub assoc_types: Vec<(String, TypeRef)>,
+    pub assoc_types: Vec<(Name, TypeRef)>,
 }
 
 #[derive(Clone, Debug)]
 pub struct FnDef {
-    pub name: String,
+    pub name: Name,
     pub span: Span,
     /// Its own type parameters; indexing moves them to the end of `FnInfo::generics`, after
     /// those of its impl or trait.

@@ -29,7 +29,7 @@ pub enum DefKind {
         generics: Vec<Generic>,
     },
     Enum {
-        variants: Vec<String>,
+        variants: Vec<Name>,
         generics: Vec<Generic>,
     },
     Variant {
@@ -60,7 +60,7 @@ impl Eq for Generic {}
 
 #[derive(Clone, Debug)]
 pub struct Def {
-    pub name: String,
+    pub name: Name,
     pub kind: DefKind,
     /// The module the item is declared in (a module's own parent for modules; `NO_DEF` for
     /// crate roots). With the name, it gives the full path ([`Index::def_path`]).
@@ -73,11 +73,11 @@ pub struct Def {
 pub enum Res {
     Def(DefId),
     /// `Type::name` or `Trait::name`: an associated item, looked up in impls by the caller.
-    Assoc(DefId, String),
+    Assoc(DefId, Name),
     /// A generic parameter with its trait bounds.
     Generic(Vec<DefId>),
     /// Outside the workspace (std, dependencies), as written.
-    External(Vec<String>),
+    External(Vec<Name>),
 }
 
 /// Who owns a function body.
@@ -108,7 +108,7 @@ pub struct ImplInfo {
     pub trait_def: Option<DefId>,
     pub trait_path: Option<PathRef>,
     pub methods: Vec<FnId>,
-    pub assoc_types: Vec<(String, TypeRef)>,
+    pub assoc_types: Vec<(Name, TypeRef)>,
     pub module: DefId,
     pub generics: Vec<Generic>,
     pub self_ty: TypeRef,
@@ -128,12 +128,12 @@ pub struct StaticInfo {
 #[derive(Default)]
 struct Scope {
     /// Items declared in the module and names imported explicitly.
-    names: HashMap<String, Vec<Res>>,
+    names: HashMap<Name, Vec<Res>>,
     /// Targets of glob imports.
     globs: Vec<Res>,
     /// What the glob imports bring in, searched after `names` (filled by `resolve_uses`, so
     /// lookups never walk glob chains).
-    glob_names: HashMap<String, Vec<Res>>,
+    glob_names: HashMap<Name, Vec<Res>>,
     parent: Option<DefId>,
     crate_root: DefId,
 }
@@ -144,7 +144,7 @@ struct PendingUse {
 }
 
 impl PendingUse {
-    fn path(&self) -> &[String] {
+    fn path(&self) -> &[Name] {
         let (UseTree::Name { path, .. } | UseTree::Glob { path }) = &self.tree;
         path
     }
@@ -163,7 +163,7 @@ enum Rounds {
 #[derive(Default)]
 struct Changes {
     /// Names whose meaning changed in some module.
-    names: FxHashSet<String>,
+    names: FxHashSet<Name>,
     /// Modules where some name's meaning changed.
     modules: FxHashSet<DefId>,
     /// Modules that gained a glob import.
@@ -174,7 +174,7 @@ impl Changes {
     fn record(&mut self, module: DefId, name: &str) {
         self.modules.insert(module);
         if !self.names.contains(name) {
-            self.names.insert(name.to_string());
+            self.names.insert(Name::from(name));
         }
     }
 
@@ -254,7 +254,7 @@ impl Index {
             // Two targets of one name (a bin beside its lib) are both kept; the lib is the one
             // reachable by name.
             let root = b.new_def(
-                c.name.clone(),
+                c.name.clone().into(),
                 DefKind::Mod,
                 NO_DEF,
                 Span {
@@ -328,11 +328,11 @@ impl Index {
     }
 
     /// Whether a def's full path ends with `tail` (rule patterns), without building it.
-    pub fn path_ends_with(&self, id: DefId, tail: &[String]) -> bool {
+    pub fn path_ends_with(&self, id: DefId, tail: &[impl AsRef<str>]) -> bool {
         let mut cur = Some(id);
         for want in tail.iter().rev() {
             match cur {
-                Some(d) if self.def(d).name == *want => cur = self.path_parent(d),
+                Some(d) if self.def(d).name == want.as_ref() => cur = self.path_parent(d),
                 _ => return false,
             }
         }
@@ -377,7 +377,7 @@ impl Index {
     pub fn resolve_segments(
         &self,
         module: DefId,
-        segs: &[String],
+        segs: &[Name],
         global: bool,
         self_def: Option<DefId>,
         generics: &[Generic],
@@ -390,7 +390,7 @@ impl Index {
     fn resolve_segments_via(
         &self,
         module: DefId,
-        segs: &[String],
+        segs: &[Name],
         global: bool,
         self_def: Option<DefId>,
         generics: &[Generic],
@@ -400,7 +400,7 @@ impl Index {
             return Vec::new();
         };
         let mut current: Vec<Res> = if global {
-            match self.crate_roots.get(first) {
+            match self.crate_roots.get(first.as_str()) {
                 Some(r) => vec![Res::Def(*r)],
                 None => vec![Res::External(vec![first.clone()])],
             }
@@ -441,7 +441,7 @@ impl Index {
                         } else if let Some(r) = self.crate_roots.get(name) {
                             vec![Res::Def(*r)]
                         } else {
-                            vec![Res::External(vec![name.to_string()])]
+                            vec![Res::External(vec![Name::from(name)])]
                         }
                     }
                 }
@@ -574,7 +574,7 @@ impl Index {
                         Res::External(path) => {
                             // Named by what it resolves to: `use std::sync::Arc as Shared;`
                             // makes `Shared<T>` an `Arc`.
-                            let name = path.last().map_or_else(|| p.last(), String::as_str);
+                            let name = path.last().map_or_else(|| p.last(), Name::as_str);
                             let args = p
                                 .args
                                 .iter()
@@ -784,7 +784,7 @@ impl Index {
         };
         match owner {
             Some(o) => format!("{o}::{}", info.def.name),
-            None => info.def.name.clone(),
+            None => info.def.name.to_string(),
         }
     }
 }
@@ -985,7 +985,7 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn new_def(&mut self, name: String, kind: DefKind, module: DefId, span: Span) -> DefId {
+    fn new_def(&mut self, name: Name, kind: DefKind, module: DefId, span: Span) -> DefId {
         self.index.defs.push(Def {
             name,
             kind,
@@ -995,7 +995,7 @@ impl Builder<'_> {
         (self.index.defs.len() - 1) as DefId
     }
 
-    fn bind(&mut self, module: DefId, name: String, res: Res) {
+    fn bind(&mut self, module: DefId, name: Name, res: Res) {
         let entry = self
             .index
             .scopes
@@ -1010,7 +1010,7 @@ impl Builder<'_> {
     }
 
     /// Indexes a module's items; `inline` is the module's path inside `file`.
-    fn module_items(&mut self, module: DefId, file: FileId, inline: &[String], items: Vec<Item>) {
+    fn module_items(&mut self, module: DefId, file: FileId, inline: &[Name], items: Vec<Item>) {
         for item in items {
             let (name, span) = (item.name, item.span);
             match item.kind {
@@ -1050,7 +1050,7 @@ impl Builder<'_> {
                     }
                 }
                 ItemKind::ExternCrate { crate_name } => {
-                    let res = match self.index.crate_roots.get(&crate_name) {
+                    let res = match self.index.crate_roots.get(crate_name.as_str()) {
                         Some(r) => Res::Def(*r),
                         None => Res::External(vec![crate_name]),
                     };
@@ -1280,7 +1280,7 @@ impl Builder<'_> {
     }
 
     /// Every name in the target paths of type aliases.
-    fn alias_target_names(&self) -> FxHashSet<String> {
+    fn alias_target_names(&self) -> FxHashSet<Name> {
         let mut names = FxHashSet::default();
         for d in &self.index.defs {
             if let DefKind::TypeAlias(t) = &d.kind {
@@ -1296,7 +1296,7 @@ impl Builder<'_> {
     /// `last` (what the previous round changed), only globs that are new or whose target
     /// changed are looked at; what they add is recorded in `now`.
     fn expand_globs(&mut self, last: Option<&Changes>, now: &mut Changes) {
-        let mut additions: Vec<(DefId, String, Res)> = Vec::new();
+        let mut additions: Vec<(DefId, Name, Res)> = Vec::new();
         for (&module, scope) in &self.index.scopes {
             let whole = last.is_none() || now.new_globs.contains(&module);
             for g in &scope.globs {
@@ -1358,7 +1358,7 @@ impl Builder<'_> {
                     .push(i as DefId);
                 let slots = self.index.enum_fields.entry(*parent).or_default();
                 slots.extend(fields.iter().map(|f| Field {
-                    name: format!("{}.{}", d.name, f.name),
+                    name: format!("{}.{}", d.name, f.name).into(),
                     ty: f.ty.clone(),
                     span: f.span,
                 }));
@@ -1458,7 +1458,7 @@ mod tests {
             .scopes
             .iter()
             .map(|(m, s)| {
-                let sorted = |names: &HashMap<String, Vec<Res>>| {
+                let sorted = |names: &HashMap<Name, Vec<Res>>| {
                     let mut v: Vec<_> = names.iter().collect();
                     v.sort();
                     format!("{v:?}")

@@ -7,7 +7,7 @@
 
 use crate::diag::Diagnostic;
 use crate::discover::{CrateRoot, Discovery};
-use crate::hir::{FileSyntax, Item, ItemKind};
+use crate::hir::{FileSyntax, Item, ItemKind, Name};
 use crate::parse::{parse_files, ParsedFile};
 use crate::prefilter::{scan_mods, ModScan, Prefilter};
 use crate::source::{FileId, SourceDb, SourceFile, Span};
@@ -28,7 +28,7 @@ pub struct LoadedCrate {
 
 /// Where the body of `mod name;` lives: keyed by the declaring file and the module's path
 /// inside that file (inline modules, then the declared name).
-pub type ModLinks = HashMap<(FileId, Vec<String>), FileId>;
+pub type ModLinks = HashMap<(FileId, Vec<Name>), FileId>;
 
 /// The module files each file links to with its `mod` declarations.
 pub fn module_children(links: &ModLinks) -> HashMap<FileId, Vec<FileId>> {
@@ -620,8 +620,12 @@ impl Loader<'_> {
                 }
             };
             let found = candidates.iter().find(|c| c.is_file()).cloned();
-            let mut key_path = decl.inline.clone();
-            key_path.push(decl.name.clone());
+            let key_path: Vec<Name> = decl
+                .inline
+                .iter()
+                .chain([&decl.name])
+                .map(|m| Name::from(m.as_str()))
+                .collect();
             let at = Span {
                 file,
                 start: decl.span.start,
@@ -674,7 +678,7 @@ type ModDecl = ModScan;
 struct ModFile {
     parent: FileId,
     /// The module's path inside `parent` (inline modules, then its name).
-    key_path: Vec<String>,
+    key_path: Vec<Name>,
     path: PathBuf,
     /// Named by `#[path]`: its own children live beside it.
     via_path: bool,
@@ -687,12 +691,12 @@ fn collect_mod_decls(items: &[Item], inline: &mut Vec<String>, out: &mut Vec<Mod
             match body {
                 None => out.push(ModDecl {
                     inline: inline.clone(),
-                    name: item.name.clone(),
+                    name: item.name.to_string(),
                     path_attr: path_attr.clone(),
                     span: item.span,
                 }),
                 Some(children) => {
-                    inline.push(path_attr.clone().unwrap_or_else(|| item.name.clone()));
+                    inline.push(path_attr.clone().unwrap_or_else(|| item.name.to_string()));
                     collect_mod_decls(children, inline, out);
                     inline.pop();
                 }

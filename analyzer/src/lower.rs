@@ -7,6 +7,7 @@
 
 use crate::hir::*;
 use crate::source::{FileId, SourceFile, Span};
+use compact_str::ToCompactString;
 use proc_macro2::Span as PmSpan;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -82,7 +83,7 @@ impl Cx<'_, '_> {
                 });
                 let path_attr = m.attrs.iter().find_map(path_attribute);
                 (
-                    m.ident.to_string(),
+                    m.ident.to_compact_string(),
                     ItemKind::Mod { body, path_attr },
                     m.ident.span(),
                     &m.vis,
@@ -92,7 +93,7 @@ impl Cx<'_, '_> {
                 let mut trees = Vec::new();
                 flatten_use(&u.tree, &mut Vec::new(), &mut trees);
                 (
-                    String::new(),
+                    Name::default(),
                     ItemKind::Use(trees),
                     u.use_token.span,
                     &u.vis,
@@ -102,19 +103,19 @@ impl Cx<'_, '_> {
                 let name = e
                     .rename
                     .as_ref()
-                    .map(|(_, r)| r.to_string())
-                    .unwrap_or_else(|| e.ident.to_string());
+                    .map(|(_, r)| r.to_compact_string())
+                    .unwrap_or_else(|| e.ident.to_compact_string());
                 (
                     name,
                     ItemKind::ExternCrate {
-                        crate_name: e.ident.to_string(),
+                        crate_name: e.ident.to_compact_string(),
                     },
                     e.ident.span(),
                     &e.vis,
                 )
             }
             I::Struct(s) => (
-                s.ident.to_string(),
+                s.ident.to_compact_string(),
                 ItemKind::Struct {
                     generics: self.generics(&s.generics),
                     fields: self.fields(&s.fields),
@@ -123,14 +124,14 @@ impl Cx<'_, '_> {
                 &s.vis,
             ),
             I::Enum(e) => (
-                e.ident.to_string(),
+                e.ident.to_compact_string(),
                 ItemKind::Enum {
                     generics: self.generics(&e.generics),
                     variants: e
                         .variants
                         .iter()
                         .map(|v| Variant {
-                            name: v.ident.to_string(),
+                            name: v.ident.to_compact_string(),
                             fields: self.fields(&v.fields),
                             span: self.span(v.ident.span()),
                         })
@@ -140,7 +141,7 @@ impl Cx<'_, '_> {
                 &e.vis,
             ),
             I::Union(u) => (
-                u.ident.to_string(),
+                u.ident.to_compact_string(),
                 ItemKind::Struct {
                     generics: self.generics(&u.generics),
                     fields: self.fields(&syn::Fields::Named(u.fields.clone())),
@@ -165,7 +166,7 @@ impl Cx<'_, '_> {
                     })
                     .collect();
                 (
-                    t.ident.to_string(),
+                    t.ident.to_compact_string(),
                     ItemKind::Trait {
                         generics: self.generics(&t.generics),
                         supertraits,
@@ -182,7 +183,7 @@ impl Cx<'_, '_> {
                     match ii {
                         syn::ImplItem::Fn(f) => methods.push(self.fn_def(&f.sig, Some(&f.block))),
                         syn::ImplItem::Type(t) => {
-                            assoc_types.push((t.ident.to_string(), self.ty(&t.ty)))
+                            assoc_types.push((t.ident.to_compact_string(), self.ty(&t.ty)))
                         }
                         _ => {}
                     }
@@ -195,26 +196,26 @@ impl Cx<'_, '_> {
                     assoc_types,
                 }));
                 return Some(Item {
-                    name: String::new(),
+                    name: Name::default(),
                     kind,
                     span: self.span(i.impl_token.span),
                     is_pub: false,
                 });
             }
             I::Fn(f) => (
-                f.sig.ident.to_string(),
+                f.sig.ident.to_compact_string(),
                 ItemKind::Fn(Box::new(self.fn_def(&f.sig, Some(&f.block)))),
                 f.sig.ident.span(),
                 &f.vis,
             ),
             I::Type(t) => (
-                t.ident.to_string(),
+                t.ident.to_compact_string(),
                 ItemKind::TypeAlias(self.ty(&t.ty)),
                 t.ident.span(),
                 &t.vis,
             ),
             I::Static(s) => (
-                s.ident.to_string(),
+                s.ident.to_compact_string(),
                 ItemKind::Static {
                     ty: self.ty(&s.ty),
                     init: Some(Box::new(self.lazy_expr(s.eq_token.span, s.semi_token.span))),
@@ -223,7 +224,7 @@ impl Cx<'_, '_> {
                 &s.vis,
             ),
             I::Const(c) => (
-                c.ident.to_string(),
+                c.ident.to_compact_string(),
                 ItemKind::Static {
                     ty: self.ty(&c.ty),
                     init: Some(Box::new(self.lazy_expr(c.eq_token.span, c.semi_token.span))),
@@ -232,7 +233,11 @@ impl Cx<'_, '_> {
                 &c.vis,
             ),
             I::Macro(m) => {
-                let name = m.ident.as_ref().map(|i| i.to_string()).unwrap_or_default();
+                let name = m
+                    .ident
+                    .as_ref()
+                    .map(|i| i.to_compact_string())
+                    .unwrap_or_default();
                 let at = match (&m.ident, m.mac.path.segments.last()) {
                     (Some(ident), _) => ident.span(),
                     (None, Some(last)) => last.ident.span(),
@@ -259,7 +264,7 @@ impl Cx<'_, '_> {
         let mut out: Vec<Generic> = within(
             g.params.len(),
             g.type_params().map(|tp| Generic {
-                name: tp.ident.to_string(),
+                name: tp.ident.to_compact_string(),
                 bounds: self.bounds(tp.bounds.iter()),
             }),
         );
@@ -301,8 +306,8 @@ impl Cx<'_, '_> {
                 name: f
                     .ident
                     .as_ref()
-                    .map(|i| i.to_string())
-                    .unwrap_or_else(|| i.to_string()),
+                    .map(|i| i.to_compact_string())
+                    .unwrap_or_else(|| i.to_compact_string()),
                 ty: self.ty(&f.ty),
                 span: self.span(
                     f.ident
@@ -315,7 +320,11 @@ impl Cx<'_, '_> {
     }
 
     fn path(&self, p: &syn::Path) -> PathRef {
-        let segments = p.segments.iter().map(|s| s.ident.to_string()).collect();
+        let segments = p
+            .segments
+            .iter()
+            .map(|s| s.ident.to_compact_string())
+            .collect();
         let args = match p.segments.last().map(|s| &s.arguments) {
             Some(syn::PathArguments::AngleBracketed(a)) => within(
                 a.args.len(),
@@ -401,7 +410,7 @@ impl Cx<'_, '_> {
             LazyBody::new(source, items)
         });
         FnDef {
-            name: sig.ident.to_string(),
+            name: sig.ident.to_compact_string(),
             span: self.span(sig.ident.span()),
             generics: self.generics(&sig.generics),
             has_self,
@@ -499,15 +508,15 @@ fn within<T>(n: usize, elements: impl Iterator<Item = T>) -> Vec<T> {
     v
 }
 
-fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseTree>) {
+fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<Name>, out: &mut Vec<UseTree>) {
     match tree {
         syn::UseTree::Path(p) => {
-            prefix.push(p.ident.to_string());
+            prefix.push(p.ident.to_compact_string());
             flatten_use(&p.tree, prefix, out);
             prefix.pop();
         }
         syn::UseTree::Name(n) => {
-            let name = n.ident.to_string();
+            let name = n.ident.to_compact_string();
             let mut path = prefix.clone();
             // `use a::b::{self}` imports `b`.
             let rename = if name == "self" {
@@ -521,11 +530,11 @@ fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseT
         syn::UseTree::Rename(r) => {
             let mut path = prefix.clone();
             if r.ident != "self" {
-                path.push(r.ident.to_string());
+                path.push(r.ident.to_compact_string());
             }
             out.push(UseTree::Name {
                 path,
-                rename: r.rename.to_string(),
+                rename: r.rename.to_compact_string(),
             });
         }
         syn::UseTree::Glob(_) => out.push(UseTree::Glob {

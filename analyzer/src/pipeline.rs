@@ -422,7 +422,7 @@ fn lowering_errors(index: &Index) -> Vec<Diagnostic> {
     let statics = index.statics.iter().filter_map(|s| {
         let message = s.init.as_ref()?.lowering_error()?;
         let def = index.def(s.def);
-        Some((def.span, def.name.clone(), message))
+        Some((def.span, def.name.to_string(), message))
     });
     fns.chain(statics)
         .map(|(span, name, message)| crate::guard::item_error(span, &name, "reading", message))

@@ -81,7 +81,7 @@ impl Prefilter {
     }
 
     fn mentions_path(&self, p: &PathRef) -> bool {
-        p.segments.iter().any(|s| self.names.contains(s))
+        p.segments.iter().any(|s| self.names.contains(s.as_str()))
             || p.args.iter().any(|a| self.mentions_type(a))
     }
 
@@ -119,8 +119,8 @@ impl Prefilter {
                 ItemKind::Use(trees) => {
                     for t in trees {
                         if let crate::hir::UseTree::Name { path, rename } = t {
-                            if path.iter().any(|s| self.names.contains(s)) {
-                                out.push(rename.clone());
+                            if path.iter().any(|s| self.names.contains(s.as_str())) {
+                                out.push(rename.to_string());
                             }
                         }
                     }
@@ -145,7 +145,7 @@ impl Prefilter {
                 _ => false,
             };
             if carries {
-                out.push(item.name.clone());
+                out.push(item.name.to_string());
             }
         }
     }

@@ -286,7 +286,7 @@ fn tidy(s: &str) -> String {
 
 fn type_name(index: &Index, t: &Ty) -> Option<String> {
     match t {
-        Ty::Adt(d) => Some(index.def(*d).name.clone()),
+        Ty::Adt(d) => Some(index.def(*d).name.to_string()),
         Ty::External(_, args) => args.iter().find_map(|a| type_name(index, a)),
         _ => None,
     }
@@ -318,10 +318,10 @@ fn constructor(index: &Index, facade: DefId, tracker_ty: &str) -> Option<(String
                 .collect();
             let is_tracker = |n: &Option<String>| n.as_deref() == Some(tracker_ty);
             if is_tracker(&names[1]) && !is_tracker(&names[0]) {
-                return Some((info.def.name.clone(), false));
+                return Some((info.def.name.to_string(), false));
             }
             if is_tracker(&names[0]) && !is_tracker(&names[1]) {
-                return Some((info.def.name.clone(), true));
+                return Some((info.def.name.to_string(), true));
             }
         }
     }

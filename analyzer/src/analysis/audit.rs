@@ -106,9 +106,9 @@ pub fn audit(flow: &Flow) -> Vec<FacadeAudit> {
                 {
                     for m in reached {
                         let name = &index.fn_info(m).def.name;
-                        if !own.contains(name) && index.methods_of(ty, name).is_empty() {
+                        if !own.contains(name.as_str()) && index.methods_of(ty, name).is_empty() {
                             rows.push(AuditRow {
-                                method: name.clone(),
+                                method: name.to_string(),
                                 verdict: Verdict::Raw,
                                 returns: "runs on the inner client".into(),
                                 via: "Deref",
@@ -122,7 +122,7 @@ pub fn audit(flow: &Flow) -> Vec<FacadeAudit> {
         rows.sort_by(|a, b| (a.verdict, &a.method).cmp(&(b.verdict, &b.method)));
         rows.dedup_by(|a, b| a.method == b.method);
         out.push(FacadeAudit {
-            facade: index.def(ty).name.clone(),
+            facade: index.def(ty).name.to_string(),
             tracker,
             span: index.def(ty).span,
             rows,
@@ -165,7 +165,7 @@ fn tracker_name(flow: &Flow, ty: DefId) -> String {
     flow.index
         .fields(ty)
         .iter()
-        .filter(|f| fields.contains(&f.name))
+        .filter(|f| fields.iter().any(|n| *n == f.name))
         .find_map(|f| match crate::index::strip_refs(&f.ty) {
             crate::hir::TypeRef::Path(p) => Some(innermost_name(p)),
             _ => None,
@@ -196,7 +196,7 @@ fn classify(flow: &Flow, ty: DefId, me: ObjId, f: FnId, via: &'static str) -> Op
     let my_trackers: BTreeSet<TrackerId> = trackers(flow, me);
     let inner: BTreeSet<ObjId> = flow.inner_clients_peek(me).into_iter().collect();
     let row = |verdict, returns: String| AuditRow {
-        method: info.def.name.clone(),
+        method: info.def.name.to_string(),
         verdict,
         returns,
         via,
@@ -301,7 +301,7 @@ fn returns_from_inner(flow: &Flow, ty: DefId, body: &crate::hir::Body) -> bool {
         .fields(ty)
         .iter()
         .filter(|f| holds_client(flow, ty, &f.ty))
-        .map(|f| f.name.clone())
+        .map(|f| f.name.to_string())
         .collect();
     let mut from_inner: BTreeSet<Local> = BTreeSet::new();
     loop {

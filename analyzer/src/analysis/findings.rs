@@ -227,11 +227,11 @@ pub fn chain_names(flow: &Flow, o: ObjId) -> Vec<String> {
 
 pub fn obj_name(flow: &Flow, o: ObjId) -> String {
     match flow.kind_of(o) {
-        ObjKind::Alloc { ty, .. } | ObjKind::Sym { ty, .. } => flow.index.def(*ty).name.clone(),
+        ObjKind::Alloc { ty, .. } | ObjKind::Sym { ty, .. } => flow.index.def(*ty).name.to_string(),
         ObjKind::Opaque { traits, .. } => {
             let names: Vec<String> = traits
                 .iter()
-                .map(|t| flow.index.def(*t).name.clone())
+                .map(|t| flow.index.def(*t).name.to_string())
                 .collect();
             format!("dyn {}", names.join(" + "))
         }
@@ -255,10 +255,10 @@ fn tracker_type_name(flow: &Flow, facade_ty: DefId) -> String {
         .unwrap_or_default();
     let module = flow.index.def(facade_ty).module;
     for f in flow.index.fields(facade_ty) {
-        if fields.contains(&f.name) {
+        if fields.iter().any(|n| *n == f.name) {
             let t = flow.index.resolve_type(module, &f.ty, Some(facade_ty), &[]);
             if let Some(d) = innermost_adt(&t) {
-                return flow.index.def(d).name.clone();
+                return flow.index.def(d).name.to_string();
             }
         }
     }
@@ -395,7 +395,7 @@ fn check(
             registration,
             facade_created: created.map(|c| c.0),
             obtained,
-            facade_ty: flow.index.def(facade_ty).name.clone(),
+            facade_ty: flow.index.def(facade_ty).name.to_string(),
             tracker_ty: tracker_type_name(flow, facade_ty),
             built_from: obj_name(flow, tag.built_from),
             chain_before: chain_names(flow, tag.facade),
@@ -475,8 +475,8 @@ fn foreign_client(
             bypass: obtained_span,
             registration,
             facade_created: creation_site(flow, sites, facade.0).map(|c| c.0),
-            obtained: Some((obtained_span, owner)),
-            facade_ty: flow.index.def(facade.1).name.clone(),
+            obtained: Some((obtained_span, owner.to_string())),
+            facade_ty: flow.index.def(facade.1).name.to_string(),
             tracker_ty: tracker_type_name(flow, facade.1),
             built_from: obj_name(flow, client.obj),
             chain_before: chain_names(flow, facade.0),
@@ -617,7 +617,7 @@ pub fn body_name(flow: &Flow, b: BodyId) -> String {
             .index
             .def(flow.index.statics[s as usize].def)
             .name
-            .clone(),
+            .to_string(),
     }
 }
 
@@ -627,7 +627,7 @@ fn body_owner_name(flow: &Flow, b: BodyId) -> String {
             FnOwner::Impl {
                 self_def: Some(d), ..
             }
-            | FnOwner::Trait(d) => flow.index.def(d).name.clone(),
+            | FnOwner::Trait(d) => flow.index.def(d).name.to_string(),
             _ => format!("`{}`", flow.index.fn_name(f)),
         },
         BodyId::Static(_) => body_name(flow, b),

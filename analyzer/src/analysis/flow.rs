@@ -14,7 +14,7 @@
 
 use super::model::RuleModel;
 use super::objects::*;
-use crate::hir::{Body, Inst, Local, PathRef, Place, NOTHING};
+use crate::hir::{Body, Inst, Local, Name, PathRef, Place, NOTHING};
 use crate::index::{DefId, DefKind, FnId, FnOwner, Index, Res, Ty};
 use crate::source::Span;
 use rustc_hash::FxHashMap as HashMap;
@@ -825,7 +825,7 @@ impl<'a> Flow<'a> {
                         .index
                         .fields(d)
                         .iter()
-                        .map(|f| f.name.clone())
+                        .map(|f| f.name.to_string())
                         .collect();
                     for bv in self.vals(inst, b) {
                         for name in &declared {
@@ -993,7 +993,7 @@ impl<'a> Flow<'a> {
             .index
             .fields(ty)
             .iter()
-            .map(|f| f.name.clone())
+            .map(|f| f.name.to_string())
             .collect();
         let mut out = Vec::new();
         for name in names {
@@ -1484,8 +1484,8 @@ impl<'a> Flow<'a> {
 
     /// Calls outside the workspace: constructors and wrappers (`Arc::new`, `Some`, `Box::pin`)
     /// pass their arguments through; `Arc::new_cyclic` hands the closure its own result.
-    fn call_external(&mut self, inst: Instance, path: &[String], args: &[Local]) -> Vec<Value> {
-        let last = path.last().map(String::as_str).unwrap_or("");
+    fn call_external(&mut self, inst: Instance, path: &[Name], args: &[Local]) -> Vec<Value> {
+        let last = path.last().map(Name::as_str).unwrap_or("");
         let mut out = Vec::new();
         let mut closures = Vec::new();
         for a in args {

@@ -99,7 +99,7 @@ impl<'a> RuleModel<'a> {
                         let t = index.resolve_type(module, &fd.ty, Some(ty), &generics);
                         mentions(&t, &|d| trackers.contains(&d))
                     })
-                    .map(|fd| fd.name.clone())
+                    .map(|fd| fd.name.to_string())
                     .collect();
                 if !fields.is_empty() {
                     facades.insert(ty, fields);
@@ -159,7 +159,7 @@ impl<'a> RuleModel<'a> {
         names.extend(
             returns_relevant
                 .iter()
-                .map(|f| index.fn_info(*f).def.name.clone()),
+                .map(|f| index.fn_info(*f).def.name.to_string()),
         );
         names.extend(self.rule.registrations.iter().map(|r| r.method.clone()));
         let mut filter = Prefilter::new(names);
