@@ -922,7 +922,7 @@ fn impl_targets(
     let blanket = match strip_refs(self_ty) {
         TypeRef::Path(p) if trait_def.is_some() && self_def.is_none() => {
             match p.segments.as_slice() {
-                [name] => generics.iter().find(|g| &g.name == name).and_then(|g| {
+                [name] => generics.iter().find(|g| g.name == *name).and_then(|g| {
                     let bounds: Vec<DefId> = g
                         .bounds
                         .iter()
