@@ -74,39 +74,53 @@ fn long_lived_now() -> bool {
     LONG_LIVED.try_with(Cell::get).unwrap_or(false)
 }
 
+/// Every mimalloc block is word-aligned; requests that ask no more take mimalloc's plain
+/// entry points. Its aligned ones (what the `mimalloc` crate always calls) over-allocate
+/// (`size + align - 1`: the next size class, 96 → 112 bytes) whenever the current page has
+/// no free block and the size is not a power of two, which is most fresh memory.
+const WORD: usize = std::mem::size_of::<usize>();
+
 /// mimalloc, placing allocations made inside [`long_lived`] in their own heap.
 pub struct Allocator;
 
-// SAFETY: every block comes from mimalloc with the layout's size and alignment, and mimalloc
-// frees and reallocates blocks of any of its heaps, from any thread, through `mi_free`
-// and `mi_realloc_aligned` (what `MiMalloc` calls).
+// SAFETY: every block comes from mimalloc, at least as aligned as the layout asks (word
+// alignment is mimalloc's minimum), and mimalloc frees and reallocates blocks of any of
+// its heaps, from any thread (`mi_free`, `mi_realloc`).
 unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if long_lived_now() {
-            mi::mi_heap_malloc_aligned(heap(), layout.size(), layout.align()) as *mut u8
-        } else {
-            mimalloc::MiMalloc.alloc(layout)
-        }
+        let (size, align) = (layout.size(), layout.align());
+        let block = match (long_lived_now(), align <= WORD) {
+            (false, true) => mi::mi_malloc(size),
+            (false, false) => mi::mi_malloc_aligned(size, align),
+            (true, true) => mi::mi_heap_malloc(heap(), size),
+            (true, false) => mi::mi_heap_malloc_aligned(heap(), size, align),
+        };
+        block as *mut u8
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if long_lived_now() {
-            mi::mi_heap_zalloc_aligned(heap(), layout.size(), layout.align()) as *mut u8
-        } else {
-            mimalloc::MiMalloc.alloc_zeroed(layout)
-        }
+        let (size, align) = (layout.size(), layout.align());
+        let block = match (long_lived_now(), align <= WORD) {
+            (false, true) => mi::mi_zalloc(size),
+            (false, false) => mi::mi_zalloc_aligned(size, align),
+            (true, true) => mi::mi_heap_zalloc(heap(), size),
+            (true, false) => mi::mi_heap_zalloc_aligned(heap(), size, align),
+        };
+        block as *mut u8
     }
 
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        mimalloc::MiMalloc.dealloc(ptr, layout)
+    unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
+        mi::mi_free(ptr as *mut c_void)
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if long_lived_now() {
-            mi::mi_heap_realloc_aligned(heap(), ptr as *mut c_void, new_size, layout.align())
-                as *mut u8
-        } else {
-            mimalloc::MiMalloc.realloc(ptr, layout, new_size)
-        }
+        let (p, align) = (ptr as *mut c_void, layout.align());
+        let block = match (long_lived_now(), align <= WORD) {
+            (false, true) => mi::mi_realloc(p, new_size),
+            (false, false) => mi::mi_realloc_aligned(p, new_size, align),
+            (true, true) => mi::mi_heap_realloc(heap(), p, new_size),
+            (true, false) => mi::mi_heap_realloc_aligned(heap(), p, new_size, align),
+        };
+        block as *mut u8
     }
 }

@@ -67,3 +67,37 @@ fn threads_share_the_long_lived_heap() {
         assert!(v.iter().all(|b| *b == i as u8));
     }
 }
+
+#[test]
+fn every_block_is_as_aligned_as_asked_in_both_heaps() {
+    use std::alloc::{GlobalAlloc, Layout};
+    for kept in [false, true] {
+        let check = || {
+            for align in [1, 2, 4, 8, 16, 32, 64, 4096] {
+                for size in (1..300).chain([4095, 4096, 70_000]) {
+                    let layout = Layout::from_size_align(size, align).unwrap();
+                    // SAFETY: a non-zero size; every block is freed with its layout.
+                    unsafe {
+                        let p = ALLOCATOR.alloc(layout);
+                        assert_eq!(p as usize % align, 0, "size {size} align {align}");
+                        p.write_bytes(0xAB, size);
+                        let grown = ALLOCATOR.realloc(p, layout, size * 3);
+                        assert_eq!(grown as usize % align, 0, "grown {size} align {align}");
+                        assert!((0..size).all(|i| *grown.add(i) == 0xAB));
+                        let bigger = Layout::from_size_align(size * 3, align).unwrap();
+                        ALLOCATOR.dealloc(grown, bigger);
+                        let z = ALLOCATOR.alloc_zeroed(layout);
+                        assert_eq!(z as usize % align, 0);
+                        assert!((0..size).all(|i| *z.add(i) == 0));
+                        ALLOCATOR.dealloc(z, layout);
+                    }
+                }
+            }
+        };
+        if kept {
+            long_lived(check);
+        } else {
+            check();
+        }
+    }
+}
