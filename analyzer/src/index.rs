@@ -237,16 +237,17 @@ impl Index {
         };
         // The tables grow to hundreds of thousands of entries on a large workspace: sized once,
         // they are not copied on every doubling.
-        let (defs, fns) = b
-            .syntax
-            .iter()
-            .flatten()
-            .fold((crates.len(), 0), |(d, f), s| {
-                let (sd, sf) = count_defs(&s.items);
-                (d + sd, f + sf)
-            });
-        b.index.defs.reserve(defs);
-        b.index.fns.reserve(fns);
+        let mut sizes = TableSizes {
+            defs: crates.len(),
+            ..TableSizes::default()
+        };
+        for s in b.syntax.iter().flatten() {
+            sizes.count(&s.items);
+        }
+        b.index.defs.reserve(sizes.defs);
+        b.index.fns.reserve(sizes.fns);
+        b.index.statics.reserve(sizes.statics);
+        b.raw_impls.reserve(sizes.impls);
         for c in crates {
             if b.syntax.get(c.root).is_none_or(Option::is_none) {
                 continue;
@@ -810,37 +811,45 @@ pub fn strip_refs(t: &TypeRef) -> &TypeRef {
 }
 
 /// How many defs and functions `items` will add to the index (each file counted once).
-fn count_defs(items: &[Item]) -> (usize, usize) {
-    let mut defs = 0;
-    let mut fns = 0;
-    let nested = |methods: &[FnDef], defs: &mut usize, fns: &mut usize| {
-        for m in methods {
-            *fns += 1;
-            if let Some(body) = &m.body {
-                let (d, f) = count_defs(&body.items);
-                *defs += d;
-                *fns += f;
+/// How many entries each table gets from the lowered items, counting every file once (a file
+/// that several crates or `mod`s name is walked again, and the tables grow for it).
+#[derive(Default)]
+struct TableSizes {
+    defs: usize,
+    fns: usize,
+    statics: usize,
+    impls: usize,
+}
+
+impl TableSizes {
+    fn count(&mut self, items: &[Item]) {
+        for item in items {
+            self.defs += 1;
+            match &item.kind {
+                ItemKind::Mod {
+                    body: Some(body), ..
+                } => self.count(body),
+                ItemKind::Enum { variants, .. } => self.defs += variants.len(),
+                ItemKind::Trait { methods, .. } => self.count_methods(methods),
+                ItemKind::Impl(imp) => {
+                    self.impls += 1;
+                    self.count_methods(&imp.methods);
+                }
+                ItemKind::Fn(f) => self.count_methods(std::slice::from_ref(f)),
+                ItemKind::Static { .. } => self.statics += 1,
+                _ => {}
             }
-        }
-    };
-    for item in items {
-        defs += 1;
-        match &item.kind {
-            ItemKind::Mod {
-                body: Some(body), ..
-            } => {
-                let (d, f) = count_defs(body);
-                defs += d;
-                fns += f;
-            }
-            ItemKind::Enum { variants, .. } => defs += variants.len(),
-            ItemKind::Trait { methods, .. } => nested(methods, &mut defs, &mut fns),
-            ItemKind::Impl(imp) => nested(&imp.methods, &mut defs, &mut fns),
-            ItemKind::Fn(f) => nested(std::slice::from_ref(f), &mut defs, &mut fns),
-            _ => {}
         }
     }
-    (defs, fns)
+
+    fn count_methods(&mut self, methods: &[FnDef]) {
+        for m in methods {
+            self.fns += 1;
+            if let Some(body) = &m.body {
+                self.count(&body.items);
+            }
+        }
+    }
 }
 
 /// How many times module walking will ask for each file's items: once per path from a crate
