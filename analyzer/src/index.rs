@@ -128,15 +128,19 @@ pub struct StaticInfo {
 #[derive(Default)]
 struct Scope {
     /// Items declared in the module and names imported explicitly.
-    names: HashMap<Name, Vec<Res>>,
+    names: HashMap<Name, Meanings>,
     /// Targets of glob imports.
     globs: Vec<Res>,
     /// What the glob imports bring in, searched after `names` (filled by `resolve_uses`, so
     /// lookups never walk glob chains).
-    glob_names: HashMap<Name, Vec<Res>>,
+    glob_names: HashMap<Name, Meanings>,
     parent: Option<DefId>,
     crate_root: DefId,
 }
+
+/// What one name means in a scope: almost always one thing, kept inline (a workspace binds
+/// hundreds of thousands of names).
+type Meanings = smallvec::SmallVec<[Res; 1]>;
 
 struct PendingUse {
     module: DefId,
@@ -349,7 +353,7 @@ impl Index {
             .names
             .get(name)
             .or_else(|| scope.glob_names.get(name))
-            .cloned()
+            .map(|m| m.to_vec())
             .unwrap_or_default()
     }
 
@@ -1467,7 +1471,7 @@ mod tests {
             .scopes
             .iter()
             .map(|(m, s)| {
-                let sorted = |names: &HashMap<Name, Vec<Res>>| {
+                let sorted = |names: &HashMap<Name, Meanings>| {
                     let mut v: Vec<_> = names.iter().collect();
                     v.sort();
                     format!("{v:?}")
