@@ -14,10 +14,13 @@ use std::sync::{Arc, OnceLock};
 /// good part of what lowering cost.
 pub type Name = compact_str::CompactString;
 
+/// A path's segments: most paths have one, kept inline.
+pub type Segments = smallvec::SmallVec<[Name; 1]>;
+
 /// A path as written: `crate::imps::Facade`, `Self::new`, `super::x`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PathRef {
-    pub segments: Vec<Name>,
+    pub segments: Segments,
     /// Generic arguments of the last segment that are types (`Arc<dyn Client>` → `dyn Client`).
     pub args: Vec<TypeRef>,
     /// `::std::...`: starts at the crate roots.
