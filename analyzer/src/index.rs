@@ -1424,6 +1424,7 @@ impl Builder<'_> {
                 (info, fns, blanket)
             })
             .collect();
+        self.index.impls.reserve(built.len());
         for (mut info, fns, blanket) in built {
             let impl_id = self.index.impls.len();
             let first_fn = self.index.fns.len() as FnId;
