@@ -502,7 +502,13 @@ fn str_value(e: &syn::Expr) -> Option<String> {
 /// Collects at most `n` elements into a vector allocated once. A vector collected from a
 /// filtered iterator starts with room for four and doubles: lowered syntax lives for the
 /// whole run, and on a large workspace that spare room was a good part of what it kept.
+/// Nothing is allocated when nothing passes the filter (`fn clone(&self)` has no typed
+/// parameter; `impl<'a>` no type parameter).
 fn within<T>(n: usize, elements: impl Iterator<Item = T>) -> Vec<T> {
+    let mut elements = elements.peekable();
+    if elements.peek().is_none() {
+        return Vec::new();
+    }
     let mut v = Vec::with_capacity(n);
     v.extend(elements);
     v
