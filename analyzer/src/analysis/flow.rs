@@ -14,6 +14,7 @@
 
 use super::model::RuleModel;
 use super::objects::*;
+use super::small_set::SmallSet;
 use crate::hir::{Body, Inst, Local, Name, PathRef, Place, NOTHING};
 use crate::index::{DefId, DefKind, FnId, FnOwner, Index, Res, Ty};
 use crate::source::Span;
@@ -163,15 +164,16 @@ pub struct Flow<'a> {
     pub tags: Interner<Tag>,
     field_names: Interner<String>,
     nodes: HashMap<NodeKey, usize>,
-    sets: Vec<BTreeSet<Value>>,
-    dependents: Vec<BTreeSet<InstanceId>>,
+    sets: Vec<SmallSet<Value>>,
+    dependents: Vec<SmallSet<InstanceId>>,
     pub instances: Interner<Instance>,
-    queued: BTreeSet<InstanceId>,
+    /// Whether each instance is in `queue` (indexed by id: instances are dense).
+    queued: Vec<bool>,
     queue: VecDeque<InstanceId>,
     current: InstanceId,
     pub registrations: BTreeMap<(Span, Instance), RegistrationSite>,
-    /// Cache of path resolutions per (body, path).
-    path_cache: HashMap<(BodyId, PathRef), Vec<Res>>,
+    /// Cache of path resolutions per body and path (looked up without copying the path).
+    path_cache: HashMap<BodyId, HashMap<PathRef, Vec<Res>>>,
     pub steps: u64,
     /// Objects built in the workspace whose methods still have to be seeded as entry points.
     new_receivers: Vec<ObjId>,
@@ -194,7 +196,7 @@ impl<'a> Flow<'a> {
             sets: Vec::new(),
             dependents: Vec::new(),
             instances: Interner::default(),
-            queued: BTreeSet::new(),
+            queued: Vec::new(),
             queue: VecDeque::new(),
             current: 0,
             registrations: BTreeMap::new(),
@@ -338,8 +340,8 @@ impl<'a> Flow<'a> {
             return n;
         }
         let n = self.sets.len();
-        self.sets.push(BTreeSet::new());
-        self.dependents.push(BTreeSet::new());
+        self.sets.push(SmallSet::default());
+        self.dependents.push(SmallSet::default());
         self.nodes.insert(key, n);
         n
     }
@@ -349,7 +351,7 @@ impl<'a> Flow<'a> {
     }
 
     fn field_node(&mut self, o: ObjId, field: &str) -> usize {
-        let (f, _) = self.field_names.intern(field.to_string());
+        let f = self.field_names.intern_str(field);
         self.node(NodeKey::Field(o, f))
     }
 
@@ -357,23 +359,23 @@ impl<'a> Flow<'a> {
     fn read(&mut self, n: usize) -> Vec<Value> {
         let cur = self.current;
         self.dependents[n].insert(cur);
-        self.sets[n].iter().copied().collect()
+        self.sets[n].iter().collect()
     }
 
     pub fn peek_var(&self, inst: Instance, local: Local) -> Vec<Value> {
         self.nodes
             .get(&NodeKey::Var(inst.body, ctx_key(inst.ctx), local))
-            .map(|n| self.sets[*n].iter().copied().collect())
+            .map(|n| self.sets[*n].iter().collect())
             .unwrap_or_default()
     }
 
     pub fn peek_field(&self, o: ObjId, field: &str) -> Vec<Value> {
-        let Some(f) = self.field_names.lookup(&field.to_string()) else {
+        let Some(f) = self.field_names.lookup_str(field) else {
             return Vec::new();
         };
         self.nodes
             .get(&NodeKey::Field(o, f))
-            .map(|n| self.sets[*n].iter().copied().collect())
+            .map(|n| self.sets[*n].iter().collect())
             .unwrap_or_default()
     }
 
@@ -383,7 +385,7 @@ impl<'a> Flow<'a> {
             grew |= self.sets[n].insert(v);
         }
         if grew {
-            let deps: Vec<InstanceId> = self.dependents[n].iter().copied().collect();
+            let deps: Vec<InstanceId> = self.dependents[n].iter().collect();
             for d in deps {
                 self.enqueue(d);
             }
@@ -391,7 +393,11 @@ impl<'a> Flow<'a> {
     }
 
     fn enqueue(&mut self, i: InstanceId) {
-        if self.queued.insert(i) {
+        let slot = i as usize;
+        if self.queued.len() <= slot {
+            self.queued.resize(slot + 1, false);
+        }
+        if !std::mem::replace(&mut self.queued[slot], true) {
             self.queue.push_back(i);
         }
     }
@@ -433,7 +439,7 @@ impl<'a> Flow<'a> {
     }
 
     fn resolve(&mut self, b: BodyId, path: &PathRef) -> Vec<Res> {
-        if let Some(r) = self.path_cache.get(&(b, path.clone())) {
+        if let Some(r) = self.path_cache.get(&b).and_then(|paths| paths.get(path)) {
             return r.clone();
         }
         let module = self.module_of(b);
@@ -445,7 +451,10 @@ impl<'a> Flow<'a> {
         let r =
             self.index
                 .resolve_segments(module, &path.segments, path.global, self_def, &generics);
-        self.path_cache.insert((b, path.clone()), r.clone());
+        self.path_cache
+            .entry(b)
+            .or_default()
+            .insert(path.clone(), r.clone());
         r
     }
 
@@ -471,7 +480,7 @@ impl<'a> Flow<'a> {
                 }
                 continue;
             };
-            self.queued.remove(&i);
+            self.queued[i as usize] = false;
             self.current = i;
             let inst = *self.instances.get(i);
             self.run(inst);

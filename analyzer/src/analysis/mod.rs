@@ -9,6 +9,7 @@ pub mod flow;
 pub mod model;
 pub mod objects;
 pub mod sites;
+pub mod small_set;
 
 use crate::index::Index;
 use crate::rules::Rule;

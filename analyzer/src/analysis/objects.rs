@@ -127,6 +127,21 @@ impl<T: Hash + Eq + Clone> Default for Interner<T> {
     }
 }
 
+/// Field names are looked up by `&str` on every field access: no `String` is built unless
+/// the name is new.
+impl Interner<String> {
+    pub fn intern_str(&mut self, name: &str) -> u32 {
+        match self.ids.get(name) {
+            Some(&id) => id,
+            None => self.intern(name.to_string()).0,
+        }
+    }
+
+    pub fn lookup_str(&self, name: &str) -> Option<u32> {
+        self.ids.get(name).copied()
+    }
+}
+
 impl<T: Hash + Eq + Clone> Interner<T> {
     pub fn intern(&mut self, item: T) -> (u32, bool) {
         if let Some(&id) = self.ids.get(&item) {
