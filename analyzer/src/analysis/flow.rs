@@ -140,6 +140,20 @@ fn ctx_key(c: ObjOrNone) -> ObjOrNoneKey {
 
 type InstanceId = u32;
 
+/// Where an instance's locals' nodes are: `first..first + count`.
+#[derive(Clone, Copy, Debug)]
+struct LocalNodes {
+    first: u32,
+    count: u32,
+}
+
+impl LocalNodes {
+    const UNALLOCATED: LocalNodes = LocalNodes {
+        first: u32::MAX,
+        count: 0,
+    };
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Instance {
     pub body: BodyId,
@@ -163,7 +177,12 @@ pub struct Flow<'a> {
     pub objs: Interner<Obj>,
     pub tags: Interner<Tag>,
     field_names: Interner<String>,
+    /// Fields and statics; a local's node is found through `local_nodes` instead.
     nodes: HashMap<NodeKey, usize>,
+    /// Per instance (indexed by id), the first of its locals' nodes and how many there are:
+    /// an instance's locals are consecutive nodes, allocated on first use. Millions of
+    /// locals at 1M lines made a hash map of them the solver's main cache miss.
+    local_nodes: Vec<LocalNodes>,
     sets: Vec<SmallSet<Value>>,
     dependents: Vec<SmallSet<InstanceId>>,
     pub instances: Interner<Instance>,
@@ -193,6 +212,7 @@ impl<'a> Flow<'a> {
             tags: Interner::default(),
             field_names: Interner::default(),
             nodes: HashMap::default(),
+            local_nodes: Vec::new(),
             sets: Vec::new(),
             dependents: Vec::new(),
             instances: Interner::default(),
@@ -339,15 +359,76 @@ impl<'a> Flow<'a> {
         if let Some(&n) = self.nodes.get(&key) {
             return n;
         }
-        let n = self.sets.len();
-        self.sets.push(SmallSet::default());
-        self.dependents.push(SmallSet::default());
+        let n = self.new_nodes(1);
         self.nodes.insert(key, n);
         n
     }
 
+    /// Appends `count` empty nodes; the first one's index.
+    fn new_nodes(&mut self, count: usize) -> usize {
+        let first = self.sets.len();
+        self.sets.resize_with(first + count, SmallSet::default);
+        self.dependents
+            .resize_with(first + count, SmallSet::default);
+        first
+    }
+
     fn var(&mut self, inst: Instance, local: Local) -> usize {
-        self.node(NodeKey::Var(inst.body, ctx_key(inst.ctx), local))
+        // Every caller interns its instance first; interning here keeps one node per local
+        // even if one did not.
+        let id = match self.instance_id(inst) {
+            Some(id) => id,
+            None => self.instance_with_id(inst.body, inst.ctx).1,
+        };
+        self.local_node(id, inst, local)
+    }
+
+    /// The id of an interned instance; the running one without a lookup.
+    fn instance_id(&self, inst: Instance) -> Option<InstanceId> {
+        let current = self.current as usize;
+        if current < self.instances.len() && *self.instances.get(self.current) == inst {
+            return Some(self.current);
+        }
+        self.instances.lookup(&inst)
+    }
+
+    /// The node of local `local` of instance `id` (which is `inst`), allocating the
+    /// instance's locals on first use.
+    fn local_node(&mut self, id: InstanceId, inst: Instance, local: Local) -> usize {
+        let slot = id as usize;
+        if self.local_nodes.len() <= slot {
+            self.local_nodes.resize(slot + 1, LocalNodes::UNALLOCATED);
+        }
+        if self.local_nodes[slot].first == u32::MAX {
+            let count = self.body(inst.body).map_or(0, |b| b.local_names.len());
+            let first = self.new_nodes(count);
+            self.local_nodes[slot] = LocalNodes {
+                first: first as u32,
+                count: count as u32,
+            };
+        }
+        let nodes = self.local_nodes[slot];
+        if local < nodes.count {
+            (nodes.first + local) as usize
+        } else {
+            // Not a local the body declares (never made by lowering): kept apart, by key.
+            self.node(NodeKey::Var(inst.body, ctx_key(inst.ctx), local))
+        }
+    }
+
+    /// A local's node, if it has one, without creating it.
+    fn existing_var(&self, inst: Instance, local: Local) -> Option<usize> {
+        let nodes = self
+            .instance_id(inst)
+            .and_then(|id| self.local_nodes.get(id as usize))
+            .filter(|n| n.first != u32::MAX);
+        match nodes {
+            Some(n) if local < n.count => Some((n.first + local) as usize),
+            _ => self
+                .nodes
+                .get(&NodeKey::Var(inst.body, ctx_key(inst.ctx), local))
+                .copied(),
+        }
     }
 
     fn field_node(&mut self, o: ObjId, field: &str) -> usize {
@@ -363,9 +444,8 @@ impl<'a> Flow<'a> {
     }
 
     pub fn peek_var(&self, inst: Instance, local: Local) -> Vec<Value> {
-        self.nodes
-            .get(&NodeKey::Var(inst.body, ctx_key(inst.ctx), local))
-            .map(|n| self.sets[*n].iter().collect())
+        self.existing_var(inst, local)
+            .map(|n| self.sets[n].iter().collect())
             .unwrap_or_default()
     }
 
@@ -403,12 +483,16 @@ impl<'a> Flow<'a> {
     }
 
     fn instance(&mut self, body: BodyId, ctx: ObjOrNone) -> Instance {
+        self.instance_with_id(body, ctx).0
+    }
+
+    fn instance_with_id(&mut self, body: BodyId, ctx: ObjOrNone) -> (Instance, InstanceId) {
         let inst = Instance { body, ctx };
         let (id, fresh) = self.instances.intern(inst);
         if fresh {
             self.enqueue(id);
         }
-        inst
+        (inst, id)
     }
 
     // ---- bodies --------------------------------------------------------------------------
@@ -1315,10 +1399,10 @@ impl<'a> Flow<'a> {
         } else {
             Some(self.new_obj(ObjKind::CallSite { site: span }, inst.ctx))
         };
-        let callee = self.instance(BodyId::Fn(f), ctx);
+        let (callee, callee_id) = self.instance_with_id(BodyId::Fn(f), ctx);
         if let (Some(r), Some(sl)) = (recv, body.self_local) {
             if info.def.has_self {
-                let n = self.var(callee, sl);
+                let n = self.local_node(callee_id, callee, sl);
                 self.add(
                     n,
                     [Value {
@@ -1331,11 +1415,11 @@ impl<'a> Flow<'a> {
         for (&pl, a) in body.param_locals.iter().zip(args) {
             let v = self.vals(inst, *a);
             if !v.is_empty() {
-                let n = self.var(callee, pl);
+                let n = self.local_node(callee_id, callee, pl);
                 self.add(n, v);
             }
         }
-        let ret = self.var(callee, body.ret);
+        let ret = self.local_node(callee_id, callee, body.ret);
         self.read(ret)
     }
 
@@ -1356,11 +1440,11 @@ impl<'a> Flow<'a> {
         let Some(def) = b.closures.get(closure as usize) else {
             return Vec::new();
         };
-        let target = self.instance(body, ctx);
+        let (target, target_id) = self.instance_with_id(body, ctx);
         match bound {
             Some(values) => {
                 if let Some(&p) = def.params.first() {
-                    let n = self.var(target, p);
+                    let n = self.local_node(target_id, target, p);
                     self.add(n, values);
                 }
             }
@@ -1368,13 +1452,13 @@ impl<'a> Flow<'a> {
                 for (p, a) in def.params.iter().zip(args) {
                     let v = self.vals(inst, *a);
                     if !v.is_empty() {
-                        let n = self.var(target, *p);
+                        let n = self.local_node(target_id, target, *p);
                         self.add(n, v);
                     }
                 }
             }
         }
-        let ret = self.var(target, def.ret);
+        let ret = self.local_node(target_id, target, def.ret);
         self.read(ret)
     }
 
