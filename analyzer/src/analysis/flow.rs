@@ -12,6 +12,7 @@
 //! so the worklist terminates; the solver is single-threaded and visits work in a fixed
 //! order, so its result does not depend on the thread count.
 
+use super::declared::DeclaredTypes;
 use super::model::RuleModel;
 use super::objects::*;
 use super::small_set::SmallSet;
@@ -193,6 +194,7 @@ pub struct Flow<'a> {
     pub registrations: BTreeMap<(Span, Instance), RegistrationSite>,
     /// Cache of path resolutions per body and path (looked up without copying the path).
     path_cache: HashMap<BodyId, HashMap<PathRef, Vec<Res>>>,
+    declared: DeclaredTypes,
     pub steps: u64,
     /// Objects built in the workspace whose methods still have to be seeded as entry points.
     new_receivers: Vec<ObjId>,
@@ -221,6 +223,7 @@ impl<'a> Flow<'a> {
             current: 0,
             registrations: BTreeMap::new(),
             path_cache: HashMap::default(),
+            declared: DeclaredTypes::default(),
             steps: 0,
             new_receivers: Vec::new(),
             seeded_types: BTreeSet::new(),
@@ -632,15 +635,12 @@ impl<'a> Flow<'a> {
 
     fn seed_params(&mut self, f: FnId, inst: Instance) {
         let info = self.index.fn_info(f);
-        let self_def = self.index.self_def_of(f);
         let Some(body) = info.def.lowered() else {
             return;
         };
-        for (i, (p, &local)) in info.def.params.iter().zip(&body.param_locals).enumerate() {
-            let ty = self
-                .index
-                .resolve_type(info.module, &p.ty, self_def, &info.generics);
-            if let Some(o) = self.materialize(&ty, SymOrigin::Param(f, i), 0, None) {
+        let params = self.declared.params(self.index, f);
+        for (i, (ty, &local)) in params.iter().zip(&body.param_locals).enumerate() {
+            if let Some(o) = self.materialize(ty, SymOrigin::Param(f, i), 0, None) {
                 let n = self.var(inst, local);
                 self.add(n, [Value { obj: o, tag: None }]);
             }
@@ -805,15 +805,7 @@ impl<'a> Flow<'a> {
                                 let mut vals = self.read(n);
                                 if vals.is_empty() {
                                     // Set by code the analysis cannot see: its declared type.
-                                    let stat = self.index.statics.iter().find(|s| s.def == d);
-                                    let ty = stat.map(|s| {
-                                        self.index.resolve_type(
-                                            self.index.def(d).module,
-                                            &s.ty,
-                                            None,
-                                            &[],
-                                        )
-                                    });
+                                    let ty = self.declared.static_type(self.index, d);
                                     if let Some(o) = ty.and_then(|t| {
                                         self.materialize(&t, SymOrigin::Static(d), 1, None)
                                     }) {
@@ -1002,13 +994,7 @@ impl<'a> Flow<'a> {
                 }
                 continue;
             };
-            let declared = self
-                .index
-                .fields(ty)
-                .iter()
-                .find(|f| f.name == field)
-                .cloned();
-            let Some(declared) = declared else {
+            let Some(fty) = self.declared.field(self.index, ty, field) else {
                 if field.parse::<usize>().is_ok() {
                     out.push(b);
                 }
@@ -1016,11 +1002,6 @@ impl<'a> Flow<'a> {
             };
             let n = self.field_node(b.obj, field);
             let mut vals = self.read(n);
-            let module = self.index.def(ty).module;
-            let generics = self.index.generics_of(ty).to_vec();
-            let fty = self
-                .index
-                .resolve_type(module, &declared.ty, Some(ty), &generics);
             // Fields of objects the analysis saw built hold what the code stored; only a
             // tracker stands for itself when its construction is not visible (`Default`).
             let materializable = !matches!(self.kind_of(b.obj), ObjKind::Alloc { .. })
@@ -1339,21 +1320,17 @@ impl<'a> Flow<'a> {
                 }
             }
             let self_def = self.index.self_def_of(f);
-            let ret = self
-                .index
-                .resolve_type(info.module, &info.def.ret, self_def, &info.generics);
-            let ret = match ret {
-                // `Self` in a trait is the receiver's own type.
-                Ty::Bounds(ref b)
-                    if b.len() == 1
-                        && Some(b[0]) == self_def
-                        && info.def.ret == crate::hir::TypeRef::SelfType =>
+            let ret = self.declared.result(self.index, f);
+            // `Self` in a trait is the receiver's own type.
+            if let Ty::Bounds(b) = &*ret {
+                if b.len() == 1
+                    && Some(b[0]) == self_def
+                    && info.def.ret == crate::hir::TypeRef::SelfType
                 {
                     out.push(r);
                     continue;
                 }
-                other => other,
-            };
+            }
             // The result of a call on an unseen result is named after the first receiver the
             // analysis knows (`c.a().b()` at this site is `Return(site, c)`): otherwise every
             // sequence of up to four call sites is an object of its own (a fuzzer find: N
@@ -1382,10 +1359,7 @@ impl<'a> Flow<'a> {
         let info = self.index.fn_info(f);
         let Some(body) = info.def.lowered() else {
             // No body (a required trait method): the declared type stands for the result.
-            let self_def = self.index.self_def_of(f);
-            let ret = self
-                .index
-                .resolve_type(info.module, &info.def.ret, self_def, &info.generics);
+            let ret = self.declared.result(self.index, f);
             // Named like any unseen call's result (see `return_root`).
             let creator = recv.map(|r| self.return_root(r.obj));
             let depth = creator.map(|c| self.sym_depth(c) + 1).unwrap_or(1);

@@ -4,6 +4,7 @@
 //! Invariant: pure: from the index and the rules to findings; no IO, no threads.
 
 pub mod audit;
+mod declared;
 pub mod findings;
 pub mod flow;
 pub mod model;
