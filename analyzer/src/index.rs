@@ -14,6 +14,7 @@ use crate::source::{FileId, Span};
 use rustc_hash::FxHashMap as HashMap;
 use rustc_hash::FxHashSet;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 pub type DefId = u32;
 pub type FnId = u32;
@@ -192,6 +193,9 @@ pub struct Index {
     pub fns: Vec<FnInfo>,
     pub impls: Vec<ImplInfo>,
     pub statics: Vec<StaticInfo>,
+    /// Which entry of `statics` describes each static's def: built on first use (only a run
+    /// whose rules match client types asks; a generated module has 100,000s of constants).
+    static_entries: OnceLock<HashMap<DefId, usize>>,
     scopes: HashMap<DefId, Scope>,
     crate_roots: BTreeMap<String, DefId>,
     /// Methods of each type: inherent and trait impls.
@@ -226,6 +230,7 @@ impl Index {
                 fns: Vec::new(),
                 impls: Vec::new(),
                 statics: Vec::new(),
+                static_entries: OnceLock::new(),
                 scopes: HashMap::default(),
                 crate_roots: BTreeMap::new(),
                 impls_of: HashMap::default(),
@@ -746,6 +751,18 @@ impl Index {
         })
     }
 
+    /// The entry of a static or const.
+    pub fn static_info(&self, def: DefId) -> Option<&StaticInfo> {
+        let entries = self.static_entries.get_or_init(|| {
+            self.statics
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.def, i))
+                .collect()
+        });
+        entries.get(&def).map(|&i| &self.statics[i])
+    }
+
     /// Fields of a struct or variant; an enum's are all its variants' (`Variant.field`).
     pub fn fields(&self, def: DefId) -> &[Field] {
         match &self.def(def).kind {
@@ -814,7 +831,6 @@ pub fn strip_refs(t: &TypeRef) -> &TypeRef {
     }
 }
 
-/// How many defs and functions `items` will add to the index (each file counted once).
 /// How many entries each table gets from the lowered items, counting every file once (a file
 /// that several crates or `mod`s name is walked again, and the tables grow for it).
 #[derive(Default)]
@@ -1556,5 +1572,29 @@ mod tests {
         assert_eq!(names("Real"), ["lib::c::Real"]);
         assert_eq!(names("Two"), ["lib::d::Kind::Two"]);
         assert_eq!(names("HashMap"), ["external std::collections::HashMap"]);
+    }
+
+    #[test]
+    fn static_info_finds_each_static_and_const_by_its_def() {
+        let index = index_of(
+            "pub const A: u8 = 1;\nmod m { pub static B: &str = \"b\"; fn f() { const C: u32 = 3; } }\nstruct NotStatic;\n",
+            Rounds::Changed,
+        );
+        for (def, d) in index.defs.iter().enumerate() {
+            let def = def as DefId;
+            match index.static_info(def) {
+                Some(s) => {
+                    assert_eq!(s.def, def);
+                    assert!(matches!(d.kind, DefKind::Static), "{}", d.name);
+                }
+                None => assert!(!matches!(d.kind, DefKind::Static), "{}", d.name),
+            }
+        }
+        let named: Vec<&str> = index
+            .statics
+            .iter()
+            .map(|s| index.def(s.def).name.as_str())
+            .collect();
+        assert_eq!(named, ["A", "B", "C"]);
     }
 }

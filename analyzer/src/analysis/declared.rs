@@ -17,8 +17,6 @@ pub struct DeclaredTypes {
     params: HashMap<FnId, Rc<[Ty]>>,
     results: HashMap<FnId, Rc<Ty>>,
     statics: HashMap<DefId, Option<Rc<Ty>>>,
-    /// Which entry of `Index::statics` describes each static's def (built on first use).
-    static_entries: Option<HashMap<DefId, usize>>,
 }
 
 impl DeclaredTypes {
@@ -63,17 +61,9 @@ impl DeclaredTypes {
         if let Some(known) = self.statics.get(&def) {
             return known.clone();
         }
-        let entries = self.static_entries.get_or_insert_with(|| {
-            index
-                .statics
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (s.def, i))
-                .collect()
-        });
-        let resolved = entries.get(&def).map(|&i| {
+        let resolved = index.static_info(def).map(|s| {
             let module = index.def(def).module;
-            Rc::new(index.resolve_type(module, &index.statics[i].ty, None, &[]))
+            Rc::new(index.resolve_type(module, &s.ty, None, &[]))
         });
         self.statics.insert(def, resolved.clone());
         resolved

@@ -128,10 +128,6 @@ impl<'a> RuleModel<'a> {
         let returns_relevant: BTreeSet<FnId> = (0..index.fns.len() as FnId)
             .filter(|f| self.returns_relevant(index, *f))
             .collect();
-        // Looked up per binding: scanning every static for each was quadratic on generated
-        // modules of constants.
-        let statics: std::collections::HashMap<DefId, &crate::index::StaticInfo> =
-            index.statics.iter().map(|s| (s.def, s)).collect();
         for (name, res) in index.bindings() {
             let Res::Def(d) = res else { continue };
             let matters = self.relevant.contains(d)
@@ -144,7 +140,7 @@ impl<'a> RuleModel<'a> {
                         let ty = index.resolve_type(module, t, None, &[]);
                         self.ty_can_hold(&ty, &self.relevant)
                     }
-                    DefKind::Static => statics.get(d).is_some_and(|s| {
+                    DefKind::Static => index.static_info(*d).is_some_and(|s| {
                         let module = index.def(s.def).module;
                         let ty = index.resolve_type(module, &s.ty, None, &[]);
                         self.ty_can_hold(&ty, &self.relevant)
