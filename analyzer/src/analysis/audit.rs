@@ -187,6 +187,7 @@ fn classify(flow: &Flow, ty: DefId, me: ObjId, f: FnId, via: &'static str) -> Op
     let inst = Instance {
         body: BodyId::Fn(f),
         ctx: Some(me),
+        tag: None,
     };
     let returned: Vec<Value> = flow
         .peek_var(inst, body.ret)

@@ -124,6 +124,12 @@ const STORING_METHODS: &[&str] = &[
     "swap",
 ];
 
+/// An argument of a call: a local of the caller, or values the analysis computed.
+enum Arg {
+    Local(Local),
+    Values(Vec<Value>),
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum NodeKey {
     Var(BodyId, ObjOrNoneKey, Local),
@@ -159,6 +165,10 @@ impl LocalNodes {
 pub struct Instance {
     pub body: BodyId,
     pub ctx: ObjOrNone,
+    /// The provenance the receiver arrived with: a method runs once per (receiver, tag), so
+    /// a bypassing view's tag reaches what the method builds from `self` without leaking
+    /// into callers that share the receiver object through a tracked route.
+    pub tag: Option<TagId>,
 }
 
 /// A call of a registration method, kept for the finding pass.
@@ -202,6 +212,11 @@ pub struct Flow<'a> {
     seeded_types: BTreeSet<ObjId>,
     /// Bodies whose evaluation panicked, with the message: skipped from then on.
     pub failed: BTreeMap<BodyId, String>,
+    /// The bypass point of the running instance's tag: objects it allocates are told apart
+    /// from those the same code allocates for an untagged receiver.
+    alloc_prov: Option<Span>,
+    /// The `from` methods of the workspace's `impl From<_> for _` (for `.into()`).
+    from_impls: Option<Vec<FnId>>,
 }
 
 impl<'a> Flow<'a> {
@@ -228,6 +243,8 @@ impl<'a> Flow<'a> {
             new_receivers: Vec::new(),
             seeded_types: BTreeSet::new(),
             failed: BTreeMap::new(),
+            alloc_prov: None,
+            from_impls: None,
         }
     }
 
@@ -288,7 +305,12 @@ impl<'a> Flow<'a> {
             }
             None => Vec::new(),
         };
-        let (id, fresh) = self.objs.intern(Obj { kind, heap_ctx });
+        let prov = self.alloc_prov;
+        let (id, fresh) = self.objs.intern(Obj {
+            kind,
+            heap_ctx,
+            prov,
+        });
         // Recipes and builders (not clients: their API is where latent bypasses live, and
         // only the calls the workspace makes on them count).
         if fresh && matches!(self.kind_of(id), ObjKind::Alloc { .. }) && !self.is_client(id) {
@@ -381,7 +403,7 @@ impl<'a> Flow<'a> {
         // even if one did not.
         let id = match self.instance_id(inst) {
             Some(id) => id,
-            None => self.instance_with_id(inst.body, inst.ctx).1,
+            None => self.instance_with_id(inst.body, inst.ctx, inst.tag).1,
         };
         self.local_node(id, inst, local)
     }
@@ -486,11 +508,16 @@ impl<'a> Flow<'a> {
     }
 
     fn instance(&mut self, body: BodyId, ctx: ObjOrNone) -> Instance {
-        self.instance_with_id(body, ctx).0
+        self.instance_with_id(body, ctx, None).0
     }
 
-    fn instance_with_id(&mut self, body: BodyId, ctx: ObjOrNone) -> (Instance, InstanceId) {
-        let inst = Instance { body, ctx };
+    fn instance_with_id(
+        &mut self,
+        body: BodyId,
+        ctx: ObjOrNone,
+        tag: Option<TagId>,
+    ) -> (Instance, InstanceId) {
+        let inst = Instance { body, ctx, tag };
         let (id, fresh) = self.instances.intern(inst);
         if fresh {
             self.enqueue(id);
@@ -654,6 +681,8 @@ impl<'a> Flow<'a> {
         if self.failed.contains_key(&inst.body) {
             return;
         }
+        // What this instance allocates carries its provenance (see `Obj::prov`).
+        self.alloc_prov = inst.tag.map(|t| self.tags.get(t).bypass);
         let evaluated = crate::guard::guarded(|| {
             if let BodyId::Fn(f) = inst.body {
                 crate::guard::maybe_inject("flow", || self.index.fn_name(f));
@@ -663,6 +692,7 @@ impl<'a> Flow<'a> {
                 self.eval(inst, body, ins);
             }
         });
+        self.alloc_prov = None;
         if let Err(message) = evaluated {
             // What the body added so far stays (sets only grow); it is not evaluated again.
             self.failed.insert(inst.body, message);
@@ -839,6 +869,7 @@ impl<'a> Flow<'a> {
                         body: inst.body,
                         closure: *closure,
                         ctx: inst.ctx,
+                        tag: inst.tag,
                     },
                     None,
                 );
@@ -1245,12 +1276,22 @@ impl<'a> Flow<'a> {
                 continue;
             }
             if matches!(method, "clone" | "to_owned" | "as_ref" | "borrow" | "into") {
+                if method == "into" {
+                    out.extend(self.call_into(inst, r, span));
+                }
                 out.push(r);
                 continue;
             }
             if depth < 4 {
                 if let Some(deref) = self.ty_of(r.obj).and_then(|t| self.index.deref_fn(t)) {
-                    let targets = self.call_fn(inst, deref, Some(r), &[], span);
+                    // Auto-deref stops at the first type that has the method: a target that
+                    // has no method of this name cannot be where the call lands (`upgrade`
+                    // on a `Weak<Self>` field is `Weak`'s, not the inner client's).
+                    let targets: Vec<Value> = self
+                        .call_fn(inst, deref, Some(r), &[], span)
+                        .into_iter()
+                        .filter(|v| self.may_have_method(v.obj, method))
+                        .collect();
                     let stepped: Vec<Value> = targets
                         .into_iter()
                         .map(|v| self.step(StepKind::Deref, span, inst, r, v))
@@ -1280,6 +1321,23 @@ impl<'a> Flow<'a> {
             }
         }
         out
+    }
+
+    /// Whether a method named `method` can be found on `o` or through its `Deref` chain: a
+    /// workspace method of its type, a method of one of its traits, or (not seen here) a
+    /// method of the type a further `Deref` reaches.
+    fn may_have_method(&self, o: ObjId, method: &str) -> bool {
+        if let ObjKind::Opaque { traits, .. } = self.kind_of(o) {
+            return traits
+                .iter()
+                .any(|t| !self.index.trait_method(*t, method, 0).is_empty());
+        }
+        match self.ty_of(o) {
+            Some(ty) => {
+                !self.index.methods_of(ty, method).is_empty() || self.index.deref_fn(ty).is_some()
+            }
+            None => false,
+        }
     }
 
     /// Workspace methods a receiver object resolves to.
@@ -1356,6 +1414,19 @@ impl<'a> Flow<'a> {
         args: &[Local],
         span: Span,
     ) -> Vec<Value> {
+        let args: Vec<Arg> = args.iter().map(|l| Arg::Local(*l)).collect();
+        self.call_fn_args(inst, f, recv, &args, span)
+    }
+
+    /// [`call_fn`](Self::call_fn) with arguments given as locals of the caller or as values.
+    fn call_fn_args(
+        &mut self,
+        inst: Instance,
+        f: FnId,
+        recv: Option<Value>,
+        args: &[Arg],
+        span: Span,
+    ) -> Vec<Value> {
         let info = self.index.fn_info(f);
         let Some(body) = info.def.lowered() else {
             // No body (a required trait method): the declared type stands for the result.
@@ -1373,21 +1444,26 @@ impl<'a> Flow<'a> {
         } else {
             Some(self.new_obj(ObjKind::CallSite { site: span }, inst.ctx))
         };
-        let (callee, callee_id) = self.instance_with_id(BodyId::Fn(f), ctx);
+        // A tag that code outside the facade obtained enters with the receiver: the callee
+        // runs once per (receiver, tag), so what it builds from `self` keeps the provenance.
+        // Inside the wrapper chain's own plumbing (a tag not yet obtained) methods run per
+        // receiver object, and their results are tagged at the call boundary instead.
+        let tag = recv
+            .filter(|_| info.def.has_self)
+            .and_then(|r| r.tag)
+            .filter(|t| self.tags.get(*t).obtained.is_some());
+        let (callee, callee_id) = self.instance_with_id(BodyId::Fn(f), ctx, tag);
         if let (Some(r), Some(sl)) = (recv, body.self_local) {
             if info.def.has_self {
                 let n = self.local_node(callee_id, callee, sl);
-                self.add(
-                    n,
-                    [Value {
-                        obj: r.obj,
-                        tag: None,
-                    }],
-                );
+                self.add(n, [Value { obj: r.obj, tag }]);
             }
         }
         for (&pl, a) in body.param_locals.iter().zip(args) {
-            let v = self.vals(inst, *a);
+            let v = match a {
+                Arg::Local(l) => self.vals(inst, *l),
+                Arg::Values(v) => v.clone(),
+            };
             if !v.is_empty() {
                 let n = self.local_node(callee_id, callee, pl);
                 self.add(n, v);
@@ -1395,6 +1471,43 @@ impl<'a> Flow<'a> {
         }
         let ret = self.local_node(callee_id, callee, body.ret);
         self.read(ret)
+    }
+
+    /// `x.into()`: every workspace `impl From<X> for T` whose parameter can hold `x` runs
+    /// with it (the target type is not known without type inference).
+    fn call_into(&mut self, inst: Instance, r: Value, span: Span) -> Vec<Value> {
+        let froms = self.from_impls.get_or_insert_with(|| {
+            let index = self.index;
+            index
+                .impls
+                .iter()
+                .filter(|i| i.trait_path.as_ref().is_some_and(|p| p.last() == "From"))
+                .flat_map(|i| i.methods.iter().copied())
+                .filter(|m| index.fn_info(*m).def.name == "from")
+                .collect()
+        });
+        let froms = froms.clone();
+        let mut out = Vec::new();
+        for f in froms {
+            let params = self.declared.params(self.index, f);
+            if params.first().is_some_and(|t| self.fits(r.obj, t)) {
+                out.extend(self.call_fn_args(inst, f, None, &[Arg::Values(vec![r])], span));
+            }
+        }
+        out
+    }
+
+    /// Whether a value of object `o` can have declared type `t` (wrappers see through).
+    fn fits(&self, o: ObjId, t: &Ty) -> bool {
+        match t {
+            Ty::Adt(d) => self.ty_of(o) == Some(*d),
+            Ty::Bounds(traits) => match self.kind_of(o) {
+                ObjKind::Opaque { traits: have, .. } => have.iter().any(|h| traits.contains(h)),
+                _ => self.is_client(o) && self.model.is_client_bounds(traits),
+            },
+            Ty::External(_, args) => args.iter().any(|a| self.fits(o, a)),
+            _ => false,
+        }
     }
 
     /// Calls a closure value; `bound` overrides the arguments (adapters pass the receiver).
@@ -1405,7 +1518,13 @@ impl<'a> Flow<'a> {
         args: &[Local],
         bound: Option<Vec<Value>>,
     ) -> Vec<Value> {
-        let ObjKind::Closure { body, closure, ctx } = self.kind_of(c).clone() else {
+        let ObjKind::Closure {
+            body,
+            closure,
+            ctx,
+            tag,
+        } = self.kind_of(c).clone()
+        else {
             return Vec::new();
         };
         let Some(b) = self.body(body) else {
@@ -1414,7 +1533,7 @@ impl<'a> Flow<'a> {
         let Some(def) = b.closures.get(closure as usize) else {
             return Vec::new();
         };
-        let (target, target_id) = self.instance_with_id(body, ctx);
+        let (target, target_id) = self.instance_with_id(body, ctx, tag);
         match bound {
             Some(values) => {
                 if let Some(&p) = def.params.first() {

@@ -56,6 +56,8 @@ pub enum ObjKind {
         body: BodyId,
         closure: u32,
         ctx: ObjOrNone,
+        /// The tag of the instance it was created in, which runs it.
+        tag: Option<TagId>,
     },
     /// Not a value: the context of a function without `self`, one per call site, so that
     /// what a constructor allocates for one caller never merges with another's.
@@ -83,6 +85,9 @@ pub struct Obj {
     pub kind: KindId,
     /// Allocation kinds of the receiver that created this object, innermost first.
     pub heap_ctx: Vec<KindId>,
+    /// The bypass point of the tag the creating instance's receiver carried: a builder made
+    /// from a bypassing view is not the builder made through a tracked route.
+    pub prov: Option<Span>,
 }
 
 /// How a client was derived from a client that still had the tracker.
