@@ -629,6 +629,27 @@ impl Index {
         out
     }
 
+    /// Methods named `name` of impls for the trait objects `dyn T` of `traits`
+    /// (`impl Ext for dyn Client`): a value of any type implementing `T` can be such an
+    /// object, and nothing without type inference tells when it is.
+    pub fn dyn_impl_methods(&self, traits: &[DefId], name: &str) -> Vec<FnId> {
+        let mut out = Vec::new();
+        for t in traits {
+            for i in self.impls_of.get(t).into_iter().flatten() {
+                let imp = &self.impls[*i];
+                out.extend(
+                    imp.methods
+                        .iter()
+                        .copied()
+                        .filter(|m| self.fns[*m as usize].def.name == name),
+                );
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Method candidates named `name` for a value of type `ty`: inherent first, then trait
     /// impls, then trait default bodies for traits the type implements.
     pub fn methods_of(&self, ty: DefId, name: &str) -> Vec<FnId> {

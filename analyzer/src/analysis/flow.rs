@@ -1330,22 +1330,34 @@ impl<'a> Flow<'a> {
         if let ObjKind::Opaque { traits, .. } = self.kind_of(o) {
             return traits
                 .iter()
-                .any(|t| !self.index.trait_method(*t, method, 0).is_empty());
+                .any(|t| !self.index.trait_method(*t, method, 0).is_empty())
+                || !self.index.dyn_impl_methods(traits, method).is_empty();
         }
         match self.ty_of(o) {
             Some(ty) => {
-                !self.index.methods_of(ty, method).is_empty() || self.index.deref_fn(ty).is_some()
+                !self.index.methods_of(ty, method).is_empty()
+                    || self.index.deref_fn(ty).is_some()
+                    || !self
+                        .index
+                        .dyn_impl_methods(&self.index.traits_of(ty), method)
+                        .is_empty()
             }
             None => false,
         }
     }
 
-    /// Workspace methods a receiver object resolves to.
+    /// Workspace methods a receiver object resolves to: its type's, else those of impls for
+    /// the trait objects of the traits it implements (`impl Ext for dyn Client`).
     fn dispatch(&mut self, o: ObjId, method: &str) -> Vec<FnId> {
-        match self.ty_of(o) {
-            Some(ty) => self.index.methods_of(ty, method),
-            None => Vec::new(),
+        let Some(ty) = self.ty_of(o) else {
+            return Vec::new();
+        };
+        let own = self.index.methods_of(ty, method);
+        if !own.is_empty() {
+            return own;
         }
+        let traits = self.index.traits_of(ty);
+        self.index.dyn_impl_methods(&traits, method)
     }
 
     /// A method called on a client of unknown concrete type: default bodies run, and the
@@ -1365,6 +1377,16 @@ impl<'a> Flow<'a> {
             .flat_map(|t| self.index.trait_method(*t, method, 0))
             .collect();
         if decls.is_empty() {
+            // `impl Ext for dyn Client`: its body runs with this client as `self`.
+            let on_dyn = self.index.dyn_impl_methods(traits, method);
+            if !on_dyn.is_empty() {
+                for f in on_dyn {
+                    for v in self.call_fn(inst, f, Some(r), args, span) {
+                        out.push(self.step(StepKind::Call, span, inst, r, v));
+                    }
+                }
+                return out;
+            }
             if TRANSPARENT_METHODS.contains(&method) {
                 out.push(r);
             }
