@@ -102,7 +102,25 @@ const TRANSPARENT_METHODS: &[&str] = &[
     "as_ptr",
     "min_by_key",
     "max_by_key",
+    "join",
 ];
+
+/// Methods whose result can be what their closure returns whatever the receiver holds: a
+/// lazy cell or map entry runs the closure when it is empty (and the analysis cannot see
+/// that it was not), a fallback runs it when the value is missing.
+const RESULT_FROM_CLOSURE: &[&str] = &[
+    "get_or_init",
+    "get_or_try_init",
+    "get_or_insert_with",
+    "or_insert_with",
+    "or_insert_with_key",
+    "unwrap_or_else",
+    "or_else",
+    "map_or_else",
+];
+
+/// Methods whose result can be their (non-closure) argument: a default or a first value.
+const RESULT_FROM_ARGUMENT: &[&str] = &["get_or_insert", "or_insert", "unwrap_or", "or"];
 
 /// Methods that store their arguments into their receiver's place.
 const STORING_METHODS: &[&str] = &[
@@ -808,7 +826,23 @@ impl<'a> Flow<'a> {
                 ..
             } => {
                 let recv_vals = self.vals(inst, *recv);
-                let out = self.call_method(inst, body, &recv_vals, method, args, *span, 0);
+                let mut out = self.call_method(inst, body, &recv_vals, method, args, *span, 0);
+                // Even an empty container yields what fills it (the first call runs the
+                // closure, or takes the default, and returns that value).
+                let from_closure = RESULT_FROM_CLOSURE.contains(&method.as_str());
+                if from_closure || RESULT_FROM_ARGUMENT.contains(&method.as_str()) {
+                    for a in args {
+                        for v in self.vals(inst, *a) {
+                            if matches!(self.kind_of(v.obj), ObjKind::Closure { .. }) {
+                                if from_closure {
+                                    out.extend(self.call_closure(inst, v.obj, &[], None));
+                                }
+                            } else if !from_closure {
+                                out.push(v);
+                            }
+                        }
+                    }
+                }
                 self.put(inst, *dst, out);
                 if STORING_METHODS.contains(&method.as_str()) {
                     self.store_into_place(inst, body, recv_place.as_ref(), args);
