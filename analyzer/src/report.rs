@@ -201,27 +201,47 @@ fn suggestion(db: &SourceDb, index: &Index, f: &Finding) -> Option<String> {
         Ty::External(name, args) if name == "Option" => (args.first(), Some(quote::quote!(Some))),
         other => (Some(other), None),
     };
-    let built = match constructor(index, facade, &f.tracker_ty) {
-        Some((ctor, tracker_first)) => {
+    // What the generated expression already is: the facade itself, or a smart pointer to
+    // it when the constructor returns one (`fn sharing(..) -> Arc<Self>`).
+    let (built, built_pointer) = match constructor(index, facade, &f.tracker_ty) {
+        Some((ctor, tracker_first, ctor_ret)) => {
+            let built_pointer = match &ctor_ret {
+                Ty::Adt(d) if *d == facade => None,
+                Ty::External(_, args)
+                    if shared_pointer(&ctor_ret).is_some()
+                        && matches!(args.as_slice(), [Ty::Adt(d)] if *d == facade) =>
+                {
+                    shared_pointer(&ctor_ret)
+                }
+                // A constructor returning anything else (`Result<Self, _>`) would need more
+                // than a re-wrap: no suggestion rather than one that does not type-check.
+                _ => return None,
+            };
             let ctor = syn::parse_str::<syn::Ident>(&ctor).ok()?;
-            if tracker_first {
+            let built = if tracker_first {
                 quote::quote!(#facade_ident::#ctor(#tracker_expr, #expr))
             } else {
                 quote::quote!(#facade_ident::#ctor(#expr, #tracker_expr))
-            }
+            };
+            (built, built_pointer)
         }
         None if fields.len() == 2 => {
             let client_field = fields.iter().find(|fd| fd.name != tracker_field.name)?;
             let client_ident = syn::parse_str::<syn::Ident>(&client_field.name).ok()?;
-            quote::quote!(#facade_ident { #client_ident: #expr, #tracker_ident: #tracker_expr })
+            let built =
+                quote::quote!(#facade_ident { #client_ident: #expr, #tracker_ident: #tracker_expr });
+            (built, None)
         }
         None => return None,
     };
-    let boxed = match pointer_ty.and_then(shared_pointer) {
-        Some("Arc") => quote::quote!(std::sync::Arc::new(#built)),
-        Some("Rc") => quote::quote!(std::rc::Rc::new(#built)),
-        Some("Box") => quote::quote!(Box::new(#built)),
-        _ => built,
+    let wanted_pointer = pointer_ty.and_then(shared_pointer);
+    let boxed = match (built_pointer, wanted_pointer) {
+        (Some(have), Some(want)) if have == want => built,
+        (Some(_), _) => return None,
+        (None, Some("Arc")) => quote::quote!(std::sync::Arc::new(#built)),
+        (None, Some("Rc")) => quote::quote!(std::rc::Rc::new(#built)),
+        (None, Some("Box")) => quote::quote!(Box::new(#built)),
+        (None, _) => built,
     };
     let has_carrier = carrier.is_some();
     let code = match carrier {
@@ -292,8 +312,9 @@ fn type_name(index: &Index, t: &Ty) -> Option<String> {
     }
 }
 
-/// An associated function of the facade taking (client, tracker) or (tracker, client).
-fn constructor(index: &Index, facade: DefId, tracker_ty: &str) -> Option<(String, bool)> {
+/// An associated function of the facade taking (client, tracker) or (tracker, client): its
+/// name, whether the tracker comes first, and its declared result.
+fn constructor(index: &Index, facade: DefId, tracker_ty: &str) -> Option<(String, bool, Ty)> {
     let impls = index.impls_of.get(&facade)?;
     for &i in impls {
         let imp = &index.impls[i];
@@ -317,11 +338,12 @@ fn constructor(index: &Index, facade: DefId, tracker_ty: &str) -> Option<(String
                 })
                 .collect();
             let is_tracker = |n: &Option<String>| n.as_deref() == Some(tracker_ty);
+            let ret = || index.resolve_type(info.module, &info.def.ret, Some(facade), &info.generics);
             if is_tracker(&names[1]) && !is_tracker(&names[0]) {
-                return Some((info.def.name.to_string(), false));
+                return Some((info.def.name.to_string(), false, ret()));
             }
             if is_tracker(&names[0]) && !is_tracker(&names[1]) {
-                return Some((info.def.name.to_string(), true));
+                return Some((info.def.name.to_string(), true, ret()));
             }
         }
     }
