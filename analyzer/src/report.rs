@@ -228,8 +228,7 @@ fn suggestion(db: &SourceDb, index: &Index, f: &Finding) -> Option<String> {
         None if fields.len() == 2 => {
             let client_field = fields.iter().find(|fd| fd.name != tracker_field.name)?;
             let client_ident = syn::parse_str::<syn::Ident>(&client_field.name).ok()?;
-            let built =
-                quote::quote!(#facade_ident { #client_ident: #expr, #tracker_ident: #tracker_expr });
+            let built = quote::quote!(#facade_ident { #client_ident: #expr, #tracker_ident: #tracker_expr });
             (built, None)
         }
         None => return None,
@@ -338,7 +337,8 @@ fn constructor(index: &Index, facade: DefId, tracker_ty: &str) -> Option<(String
                 })
                 .collect();
             let is_tracker = |n: &Option<String>| n.as_deref() == Some(tracker_ty);
-            let ret = || index.resolve_type(info.module, &info.def.ret, Some(facade), &info.generics);
+            let ret =
+                || index.resolve_type(info.module, &info.def.ret, Some(facade), &info.generics);
             if is_tracker(&names[1]) && !is_tracker(&names[0]) {
                 return Some((info.def.name.to_string(), false, ret()));
             }
