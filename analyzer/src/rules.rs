@@ -71,6 +71,9 @@ pub struct FacadeRule {
 pub struct CallPattern {
     pub owner: Option<NamePattern>,
     pub method: String,
+    /// The receiver's field holding the watcher (an `Option`): where it can only be `None`,
+    /// the call registers nothing.
+    pub watcher: Option<String>,
 }
 
 impl std::fmt::Display for CallPattern {
@@ -131,6 +134,7 @@ struct FacadeSection {
 #[serde(deny_unknown_fields)]
 struct RegistrationSection {
     call: Spanned<String>,
+    watcher: Option<Spanned<String>>,
 }
 
 /// Loads the shipped rules and the rule files under `extra` (files or folders of `*.toml`).
@@ -264,8 +268,20 @@ fn parse_rule(
         } else {
             NamePattern::parse(&segs.join("::")).map(Some)
         };
+        let watcher = match &r.watcher {
+            Some(w) if is_ident(w.get_ref()) => Some(w.get_ref().clone()),
+            Some(w) => {
+                problems.push((w.span(), "expected the name of a field".into()));
+                None
+            }
+            None => None,
+        };
         match owner {
-            Some(owner) if is_ident(&method) => registrations.push(CallPattern { owner, method }),
+            Some(owner) if is_ident(&method) => registrations.push(CallPattern {
+                owner,
+                method,
+                watcher,
+            }),
             _ => problems.push((
                 r.call.span(),
                 "expected `Type::method`, `Trait::method` or `method`".into(),

@@ -56,6 +56,19 @@ fn bad_value_in_rule_file_points_at_the_value() {
 }
 
 #[test]
+fn a_registration_watcher_must_be_a_field_name() {
+    let run = root_run(&[
+        "fixtures/curator-5.5.0",
+        "--rules",
+        "analyzer/tests/ui/bad-rule/bad-watcher.toml",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(run.code, 2);
+    snapshot("bad-rule-bad-watcher", &run);
+}
+
+#[test]
 fn missing_path_is_a_usage_error() {
     let run = root_run(&["fixtures/no-such-crate", "--color", "never"]);
     assert_eq!(run.code, 2);

@@ -81,6 +81,9 @@ pub fn collect(flow: &Flow) -> (Vec<Finding>, BTreeMap<BodyId, String>) {
                 if !is_registration_call(flow, recv.obj, &site.method) {
                     continue;
                 }
+                if never_watches(flow, recv.obj, &site.method) {
+                    continue;
+                }
                 for client in registering_clients(flow, recv) {
                     out.extend(check(flow, &lookup, site.instance, site.span, client));
                 }
@@ -153,6 +156,28 @@ fn is_registration_call(flow: &Flow, recv: ObjId, method: &str) -> bool {
     candidates
         .iter()
         .any(|f| flow.is_registration_fn(*f, method))
+}
+
+/// Whether a registration through `recv` registers nothing: its rule names the watcher
+/// field, and every value that field can hold is a `None` the workspace made. A field whose
+/// values the analysis does not know (set by callers outside) may hold a watcher.
+fn never_watches(flow: &Flow, recv: ObjId, method: &str) -> bool {
+    let fields: Vec<&str> = flow
+        .model
+        .rule
+        .registrations
+        .iter()
+        .filter(|p| p.method == method)
+        .filter_map(|p| p.watcher.as_deref())
+        .collect();
+    !fields.is_empty()
+        && fields.iter().all(|field| {
+            let held = flow.peek_field(recv, field);
+            !held.is_empty()
+                && held
+                    .iter()
+                    .all(|v| matches!(flow.kind_of(v.obj), ObjKind::Presence(false)))
+        })
 }
 
 /// The clients a registration goes through: the receiver, or the clients its fields hold.
@@ -236,6 +261,8 @@ pub fn obj_name(flow: &Flow, o: ObjId) -> String {
             format!("dyn {}", names.join(" + "))
         }
         ObjKind::Closure { .. } | ObjKind::CallSite { .. } => "closure".into(),
+        ObjKind::Presence(true) => "Some".into(),
+        ObjKind::Presence(false) => "None".into(),
     }
 }
 
@@ -505,7 +532,7 @@ fn known_origin(flow: &Flow, o: ObjId, depth: usize) -> bool {
             SymOrigin::Return(_, Some(r)) => known_origin(flow, *r, depth + 1),
             _ => false,
         },
-        ObjKind::Closure { .. } | ObjKind::CallSite { .. } => false,
+        ObjKind::Closure { .. } | ObjKind::CallSite { .. } | ObjKind::Presence(_) => false,
     }
 }
 

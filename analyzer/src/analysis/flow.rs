@@ -235,6 +235,10 @@ pub struct Flow<'a> {
     alloc_prov: Option<Span>,
     /// The `from` methods of the workspace's `impl From<_> for _` (for `.into()`).
     from_impls: Option<Vec<FnId>>,
+    /// Some registration names its watcher field: `Some`/`None` are tracked.
+    track_presence: bool,
+    /// Per instance: whether workspace code calls it (not only the entry-point seeding).
+    called: Vec<bool>,
 }
 
 impl<'a> Flow<'a> {
@@ -263,6 +267,8 @@ impl<'a> Flow<'a> {
             failed: BTreeMap::new(),
             alloc_prov: None,
             from_impls: None,
+            track_presence: model.rule.registrations.iter().any(|r| r.watcher.is_some()),
+            called: Vec::new(),
         }
     }
 
@@ -288,7 +294,44 @@ impl<'a> Flow<'a> {
         match self.kind_of(o) {
             ObjKind::Alloc { ty, .. } | ObjKind::Sym { ty, .. } => self.model.is_client_type(*ty),
             ObjKind::Opaque { traits, .. } => self.model.is_client_bounds(traits),
-            ObjKind::Closure { .. } | ObjKind::CallSite { .. } => false,
+            ObjKind::Closure { .. } | ObjKind::CallSite { .. } | ObjKind::Presence(_) => false,
+        }
+    }
+
+    /// The `Some`/`None` marker: one object each, with no context.
+    fn presence(&mut self, present: bool) -> Value {
+        let (kind, _) = self.kinds.intern(ObjKind::Presence(present));
+        let (obj, _) = self.objs.intern(Obj {
+            kind,
+            heap_ctx: Vec::new(),
+            prov: None,
+        });
+        Value { obj, tag: None }
+    }
+
+    /// Whether `Some`/`None` markers are made in this instance: the rule names a watcher,
+    /// and the workspace calls this code (an instance only seeded as an entry point, for
+    /// callers outside, knows nothing of what they pass, so its registrations stay possible).
+    fn makes_presence(&self, inst: Instance) -> bool {
+        self.track_presence
+            && self
+                .instance_id(inst)
+                .is_some_and(|id| self.called.get(id as usize).copied().unwrap_or(false))
+    }
+
+    /// Records that workspace code calls instance `id`; the first call runs it again so
+    /// that it makes its `Some`/`None` markers.
+    fn mark_called(&mut self, id: InstanceId) {
+        if !self.track_presence {
+            return;
+        }
+        let i = id as usize;
+        if self.called.len() <= i {
+            self.called.resize(i + 1, false);
+        }
+        if !self.called[i] {
+            self.called[i] = true;
+            self.enqueue(id);
         }
     }
 
@@ -861,6 +904,9 @@ impl<'a> Flow<'a> {
             }
             Inst::PathValue { dst, path, span } => {
                 let mut out = Vec::new();
+                if path.last() == "None" && self.makes_presence(inst) {
+                    out.push(self.presence(false));
+                }
                 for r in self.resolve(inst.body, path) {
                     if let Res::Def(d) = r {
                         match &self.index.def(d).kind {
@@ -1509,6 +1555,7 @@ impl<'a> Flow<'a> {
             .and_then(|r| r.tag)
             .filter(|t| self.tags.get(*t).obtained.is_some());
         let (callee, callee_id) = self.instance_with_id(BodyId::Fn(f), ctx, tag);
+        self.mark_called(callee_id);
         if let (Some(r), Some(sl)) = (recv, body.self_local) {
             if info.def.has_self {
                 let n = self.local_node(callee_id, callee, sl);
@@ -1590,6 +1637,7 @@ impl<'a> Flow<'a> {
             return Vec::new();
         };
         let (target, target_id) = self.instance_with_id(body, ctx, tag);
+        self.mark_called(target_id);
         match bound {
             Some(values) => {
                 if let Some(&p) = def.params.first() {
@@ -1739,6 +1787,9 @@ impl<'a> Flow<'a> {
                 }
             }
         }
+        if last == "Some" && self.makes_presence(inst) {
+            out.push(self.presence(true));
+        }
         let cyclic = last == "new_cyclic";
         for c in closures {
             let rets =
@@ -1843,7 +1894,7 @@ impl<'a> Flow<'a> {
                 .iter()
                 .flat_map(|t| self.index.trait_method(*t, method, 0))
                 .collect(),
-            ObjKind::Closure { .. } | ObjKind::CallSite { .. } => Vec::new(),
+            ObjKind::Closure { .. } | ObjKind::CallSite { .. } | ObjKind::Presence(_) => Vec::new(),
         }
     }
 

@@ -62,6 +62,9 @@ pub enum ObjKind {
     /// Not a value: the context of a function without `self`, one per call site, so that
     /// what a constructor allocates for one caller never merges with another's.
     CallSite { site: Span },
+    /// `Some(..)` (true) or `None` (false), made on paths the workspace runs, for rules
+    /// that name a registration's watcher (see `Flow::track_presence`).
+    Presence(bool),
 }
 
 pub type ObjOrNone = Option<ObjId>;
