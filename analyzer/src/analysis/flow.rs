@@ -119,6 +119,21 @@ const RESULT_FROM_CLOSURE: &[&str] = &[
     "map_or_else",
 ];
 
+/// `Box::new`, `Arc::new`, `Some`, …: calls outside the workspace that wrap their argument
+/// and hand it back, a closure included.
+fn is_wrapper_constructor(path: &[Name]) -> bool {
+    const WRAPPERS: &[&str] = &[
+        "Box", "Arc", "Rc", "Mutex", "RwLock", "RefCell", "Cell", "Pin", "OnceCell", "OnceLock",
+    ];
+    match path {
+        [.., ty, f] => {
+            WRAPPERS.contains(&ty.as_str()) && matches!(f.as_str(), "new" | "pin" | "from")
+        }
+        [f] => matches!(f.as_str(), "Some" | "Ok" | "Err"),
+        [] => false,
+    }
+}
+
 /// Methods whose result can be their (non-closure) argument: a default or a first value.
 const RESULT_FROM_ARGUMENT: &[&str] = &["get_or_insert", "or_insert", "unwrap_or", "or"];
 
@@ -1776,11 +1791,14 @@ impl<'a> Flow<'a> {
     /// pass their arguments through; `Arc::new_cyclic` hands the closure its own result.
     fn call_external(&mut self, inst: Instance, path: &[Name], args: &[Local]) -> Vec<Value> {
         let last = path.last().map(Name::as_str).unwrap_or("");
+        // `Box::new(|c| ..)` keeps the closure (to be called later, through a field);
+        // anything else handed a closure (`thread::spawn`, `catch_unwind`) calls it.
+        let keeps_closures = is_wrapper_constructor(path);
         let mut out = Vec::new();
         let mut closures = Vec::new();
         for a in args {
             for v in self.vals(inst, *a) {
-                if matches!(self.kind_of(v.obj), ObjKind::Closure { .. }) {
+                if matches!(self.kind_of(v.obj), ObjKind::Closure { .. }) && !keeps_closures {
                     closures.push(v.obj);
                 } else {
                     out.push(v);
