@@ -652,6 +652,10 @@ struct BodyCx<'c, 'a, 'b> {
 /// Macros whose value is the collection of their arguments.
 const COLLECTING_MACROS: &[&str] = &["vec", "array"];
 
+/// Macros whose value is their argument (`std::pin::pin!(fut)`, `dbg!(x)`): to the analysis,
+/// for which containers pass their elements through, a one-element collection.
+const PASSING_MACROS: &[&str] = &["pin", "dbg"];
+
 impl<'c, 'a, 'b> BodyCx<'c, 'a, 'b> {
     fn new(cx: &'c mut Cx<'a, 'b>) -> Self {
         let mut body = Body {
@@ -1188,7 +1192,9 @@ impl<'c, 'a, 'b> BodyCx<'c, 'a, 'b> {
             },
         };
         match name.as_deref() {
-            Some(n) if COLLECTING_MACROS.contains(&n) => self.collect(elems),
+            Some(n) if COLLECTING_MACROS.contains(&n) || PASSING_MACROS.contains(&n) => {
+                self.collect(elems)
+            }
             _ => NOTHING,
         }
     }

@@ -103,6 +103,9 @@ const TRANSPARENT_METHODS: &[&str] = &[
     "min_by_key",
     "max_by_key",
     "join",
+    // An `async` block or call is lowered to the value it produces, so polling it yields
+    // that value (a hand-written executor's `future.as_mut().poll(cx)`).
+    "poll",
 ];
 
 /// Methods whose result can be what their closure returns whatever the receiver holds: a
