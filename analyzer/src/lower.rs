@@ -1103,6 +1103,21 @@ impl<'c, 'a, 'b> BodyCx<'c, 'a, 'b> {
             syn::Expr::Paren(p) => self.place(&p.expr),
             syn::Expr::Reference(r) => self.place(&r.expr),
             syn::Expr::Unary(u) => self.place(&u.expr),
+            // `self.entries.insert(k, v)` stores into the field of what `self` holds.
+            syn::Expr::Field(f) => {
+                let syn::Expr::Path(base) = &*f.base else {
+                    return None;
+                };
+                let local = base
+                    .qself
+                    .is_none()
+                    .then(|| self.local_path(&base.path))??;
+                let field = match &f.member {
+                    syn::Member::Named(n) => n.to_string(),
+                    syn::Member::Unnamed(i) => i.index.to_string(),
+                };
+                Some(Place::Field(local, field))
+            }
             _ => None,
         }
     }

@@ -137,6 +137,22 @@ fn is_wrapper_constructor(path: &[Name]) -> bool {
     }
 }
 
+/// Methods that give access to what their receiver holds, in place: storing through their
+/// result stores into the receiver's place.
+const GUARD_METHODS: &[&str] = &[
+    "lock",
+    "read",
+    "write",
+    "try_lock",
+    "borrow_mut",
+    "get_mut",
+    "as_mut",
+    "unwrap",
+    "expect",
+    "deref_mut",
+    "entry",
+];
+
 /// Methods whose result can be their (non-closure) argument: a default or a first value.
 const RESULT_FROM_ARGUMENT: &[&str] = &["get_or_insert", "or_insert", "unwrap_or", "or"];
 
@@ -253,6 +269,8 @@ pub struct Flow<'a> {
     alloc_prov: Option<Span>,
     /// The `from` methods of the workspace's `impl From<_> for _` (for `.into()`).
     from_impls: Option<Vec<FnId>>,
+    /// Per body, the places locals reach through guard calls (see `guarded_place`).
+    guarded_places: HashMap<BodyId, HashMap<Local, Place>>,
     /// Some registration names its watcher field: `Some`/`None` are tracked.
     track_presence: bool,
     /// Per instance: whether workspace code calls it (not only the entry-point seeding).
@@ -285,6 +303,7 @@ impl<'a> Flow<'a> {
             failed: BTreeMap::new(),
             alloc_prov: None,
             from_impls: None,
+            guarded_places: HashMap::default(),
             track_presence: model.rule.registrations.iter().any(|r| r.watcher.is_some()),
             called: Vec::new(),
         }
@@ -906,7 +925,12 @@ impl<'a> Flow<'a> {
                 }
                 self.put(inst, *dst, out);
                 if STORING_METHODS.contains(&method.as_str()) {
-                    self.store_into_place(inst, body, recv_place.as_ref(), args);
+                    // `self.map.lock().unwrap().insert(k, v)` stores into `self.map`.
+                    let place = match recv_place {
+                        Some(p) => Some(p.clone()),
+                        None => self.guarded_place(inst.body, body, *recv),
+                    };
+                    self.store_into_place(inst, body, place.as_ref(), args);
                 }
                 self.note_registration(inst, *span, *recv, method);
             }
@@ -1592,6 +1616,33 @@ impl<'a> Flow<'a> {
         }
         let ret = self.local_node(callee_id, callee, body.ret);
         self.read(ret)
+    }
+
+    /// The place a local reaches through calls that give access to what the place holds in
+    /// place (`lock`, `unwrap`, `borrow_mut`, `entry`, …), if any.
+    fn guarded_place(&mut self, id: BodyId, body: &'a Body, local: Local) -> Option<Place> {
+        let places = self.guarded_places.entry(id).or_insert_with(|| {
+            let mut places: HashMap<Local, Place> = HashMap::default();
+            for ins in &body.insts {
+                if let Inst::CallMethod {
+                    dst,
+                    recv,
+                    recv_place,
+                    method,
+                    ..
+                } = ins
+                {
+                    if GUARD_METHODS.contains(&method.as_str()) {
+                        let place = recv_place.clone().or_else(|| places.get(recv).cloned());
+                        if let Some(place) = place {
+                            places.insert(*dst, place);
+                        }
+                    }
+                }
+            }
+            places
+        });
+        places.get(&local).cloned()
     }
 
     /// `x.into()`: every workspace `impl From<X> for T` whose parameter can hold `x` runs
