@@ -55,6 +55,58 @@ fn fuzz_regressions_do_not_panic() {
     assert!(n > 0, "no regression inputs in {}", dir.display());
 }
 
+/// Issue #18: a char literal whose escape ends the input sent the nesting guard's jump scan
+/// past the end (`internal-error`, the file not analysed). Found by `analyse_bytes` (17 bytes),
+/// minimized to `'\\`; both are in `fuzz/regressions/`. Each is now a parse error located where
+/// rustc's lexer stops, in rustc's words.
+#[test]
+fn an_escape_at_the_end_of_a_char_literal_is_a_located_parse_error() {
+    let dir = common::workspace_root().join("fuzz/regressions");
+    for (file, message, at) in [
+        (
+            "issue-18-char-escape-at-end.rs",
+            "unknown start of token: \\u{fffd}",
+            9,
+        ),
+        (
+            "issue-18-char-escape-at-end-min.rs",
+            "unterminated character literal",
+            0,
+        ),
+    ] {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        let diagnostics = analyse_within(file, &text);
+        assert_no_internal_error(file, &diagnostics);
+        let errors: Vec<&Diagnostic> = diagnostics
+            .iter()
+            .filter(|d| d.code == "parse-error")
+            .collect();
+        assert_eq!(errors.len(), 1, "{file}: {diagnostics:#?}");
+        assert_eq!(errors[0].message, message, "{file}");
+        assert_eq!(
+            errors[0].primary_span().map(|s| s.start),
+            Some(at),
+            "{file}"
+        );
+    }
+    // Every shorter prefix and every truncation of the input at a char boundary too: the
+    // scan's end cases (a lone quote, a quote and a backslash, a partial escape).
+    let found = String::from_utf8_lossy(
+        &std::fs::read(dir.join("issue-18-char-escape-at-end.rs")).unwrap(),
+    )
+    .into_owned();
+    for end in (0..=found.len()).filter(|e| found.is_char_boundary(*e)) {
+        for start in (0..end).filter(|s| found.is_char_boundary(*s)) {
+            let what = format!("bytes {start}..{end}");
+            assert_no_internal_error(
+                &what,
+                &facadelint::pipeline::analyse_text(&found[start..end]),
+            );
+        }
+    }
+}
+
 /// The one-file leak model every recursion case is added to: `WatcherRemovalFacade`
 /// delegates `using_namespace` (the bypass, line 31) and `facade()` makes one.
 const MODEL: &str = r#"use std::sync::{Arc, Mutex};

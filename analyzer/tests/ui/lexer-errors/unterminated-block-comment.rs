@@ -1,0 +1,3 @@
+fn f() {}
+/* never closed
+fn g() {}
