@@ -299,7 +299,7 @@ fn parse_rule(
                 .parent()
                 .unwrap_or(Path::new("."))
                 .join(rel.get_ref());
-            match std::fs::read_to_string(&path) {
+            match read_docs(&path) {
                 Ok(d) => d,
                 Err(e) => {
                     problems.push((
@@ -354,4 +354,28 @@ fn names(
             p
         })
         .collect()
+}
+
+/// Largest docs file read: a rule's docs are a page of Markdown.
+const MAX_DOCS_BYTES: u64 = 1 << 20;
+
+/// Reads a rule's docs file: a regular file of at most [`MAX_DOCS_BYTES`] (a rule file naming
+/// `/dev/zero` or a FIFO must not make facadelint read forever or wait).
+fn read_docs(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    if meta.len() > MAX_DOCS_BYTES {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("larger than {MAX_DOCS_BYTES} bytes"),
+        ));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_DOCS_BYTES)
+        .read_to_string(&mut text)?;
+    Ok(text)
 }

@@ -69,6 +69,20 @@ fn a_registration_watcher_must_be_a_field_name() {
 }
 
 #[test]
+fn a_rule_docs_file_must_be_a_small_regular_file() {
+    // `/dev/zero` never ends: reading it whole would take all memory.
+    let run = root_run(&[
+        "fixtures/curator-5.5.0",
+        "--rules",
+        "analyzer/tests/ui/bad-rule/docs-device.toml",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(run.code, 2);
+    snapshot("bad-rule-docs-device", &run);
+}
+
+#[test]
 fn missing_path_is_a_usage_error() {
     let run = root_run(&["fixtures/no-such-crate", "--color", "never"]);
     assert_eq!(run.code, 2);
