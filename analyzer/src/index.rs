@@ -196,6 +196,9 @@ pub struct Index {
     /// Which entry of `statics` describes each static's def: built on first use (only a run
     /// whose rules match client types asks; a generated module has 100,000s of constants).
     static_entries: OnceLock<HashMap<DefId, usize>>,
+    /// Names of the methods of impls for trait objects (`impl Ext for dyn Client`), built on
+    /// first use: method dispatch asks for every call, and most workspaces have none.
+    dyn_method_names: OnceLock<FxHashSet<Name>>,
     scopes: HashMap<DefId, Scope>,
     crate_roots: BTreeMap<String, DefId>,
     /// Methods of each type: inherent and trait impls.
@@ -231,6 +234,7 @@ impl Index {
                 impls: Vec::new(),
                 statics: Vec::new(),
                 static_entries: OnceLock::new(),
+                dyn_method_names: OnceLock::new(),
                 scopes: HashMap::default(),
                 crate_roots: BTreeMap::new(),
                 impls_of: HashMap::default(),
@@ -633,6 +637,20 @@ impl Index {
     /// (`impl Ext for dyn Client`): a value of any type implementing `T` can be such an
     /// object, and nothing without type inference tells when it is.
     pub fn dyn_impl_methods(&self, traits: &[DefId], name: &str) -> Vec<FnId> {
+        let names = self.dyn_method_names.get_or_init(|| {
+            self.impls
+                .iter()
+                .filter(|imp| {
+                    imp.self_def
+                        .is_some_and(|d| matches!(self.def(d).kind, DefKind::Trait { .. }))
+                })
+                .flat_map(|imp| imp.methods.iter())
+                .map(|m| self.fns[*m as usize].def.name.clone())
+                .collect()
+        });
+        if !names.contains(name) {
+            return Vec::new();
+        }
         let mut out = Vec::new();
         for t in traits {
             for i in self.impls_of.get(t).into_iter().flatten() {
@@ -648,6 +666,17 @@ impl Index {
         out.sort_unstable();
         out.dedup();
         out
+    }
+
+    /// The methods a call `x.name()` on a value of type `ty` can land in: the type's own
+    /// ([`methods_of`](Self::methods_of)), else those of impls for the trait objects of the
+    /// traits it implements (a value of the type may be such an object).
+    pub fn resolve_method(&self, ty: DefId, name: &str) -> Vec<FnId> {
+        let own = self.methods_of(ty, name);
+        if !own.is_empty() {
+            return own;
+        }
+        self.dyn_impl_methods(&self.traits_of(ty), name)
     }
 
     /// Method candidates named `name` for a value of type `ty`: inherent first, then trait

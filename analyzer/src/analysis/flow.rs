@@ -1457,12 +1457,8 @@ impl<'a> Flow<'a> {
         }
         match self.ty_of(o) {
             Some(ty) => {
-                !self.index.methods_of(ty, method).is_empty()
-                    || self.index.deref_fn(ty).is_some()
-                    || !self
-                        .index
-                        .dyn_impl_methods(&self.index.traits_of(ty), method)
-                        .is_empty()
+                self.index.deref_fn(ty).is_some()
+                    || !self.index.resolve_method(ty, method).is_empty()
             }
             None => false,
         }
@@ -1471,15 +1467,10 @@ impl<'a> Flow<'a> {
     /// Workspace methods a receiver object resolves to: its type's, else those of impls for
     /// the trait objects of the traits it implements (`impl Ext for dyn Client`).
     fn dispatch(&mut self, o: ObjId, method: &str) -> Vec<FnId> {
-        let Some(ty) = self.ty_of(o) else {
-            return Vec::new();
-        };
-        let own = self.index.methods_of(ty, method);
-        if !own.is_empty() {
-            return own;
+        match self.ty_of(o) {
+            Some(ty) => self.index.resolve_method(ty, method),
+            None => Vec::new(),
         }
-        let traits = self.index.traits_of(ty);
-        self.index.dyn_impl_methods(&traits, method)
     }
 
     /// A method called on a client of unknown concrete type: default bodies run, and the
@@ -1960,12 +1951,19 @@ impl<'a> Flow<'a> {
     pub fn dispatch_peek(&self, o: ObjId, method: &str) -> Vec<FnId> {
         match self.kind_of(o) {
             ObjKind::Alloc { ty, .. } | ObjKind::Sym { ty, .. } => {
-                self.index.methods_of(*ty, method)
+                self.index.resolve_method(*ty, method)
             }
-            ObjKind::Opaque { traits, .. } => traits
-                .iter()
-                .flat_map(|t| self.index.trait_method(*t, method, 0))
-                .collect(),
+            ObjKind::Opaque { traits, .. } => {
+                let decls: Vec<FnId> = traits
+                    .iter()
+                    .flat_map(|t| self.index.trait_method(*t, method, 0))
+                    .collect();
+                if decls.is_empty() {
+                    self.index.dyn_impl_methods(traits, method)
+                } else {
+                    decls
+                }
+            }
             ObjKind::Closure { .. } | ObjKind::CallSite { .. } | ObjKind::Presence(_) => Vec::new(),
         }
     }
