@@ -395,6 +395,12 @@ fn run_cli(args: Vec<std::ffi::OsString>) -> i32 {
             "  {} files ({} not parsed: nothing in them can matter), {} bytes, {} items, {} functions, {} analysed instances",
             s.files, s.skipped, s.bytes, s.items, s.functions, s.instances
         );
+        let e = &s.expansion;
+        let _ = writeln!(
+            stderr,
+            "  {} macro invocations expanded, {} not ({} definitions unreadable)",
+            e.expanded, e.unexpanded, e.unreadable
+        );
         if cli.verbose > 1 {
             let mut names: Vec<&str> = (0..output.file_owner.len())
                 .filter(|f| output.file_owner[*f].is_some())

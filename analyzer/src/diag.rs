@@ -137,6 +137,21 @@ impl Diagnostic {
         secondary.into_iter().chain(primary).chain(last).collect()
     }
 
+    /// Points spans inside macro expansions at the code that was written (the invocation);
+    /// a suggestion there is dropped, since no text of the expansion can be edited.
+    pub fn map_expansions(&mut self, db: &SourceDb) {
+        for label in &mut self.labels {
+            label.span = db.original_span(label.span);
+        }
+        if self
+            .suggestion
+            .as_ref()
+            .is_some_and(|s| db.is_expansion(s.span.file))
+        {
+            self.suggestion = None;
+        }
+    }
+
     pub fn primary_span(&self) -> Option<Span> {
         self.labels.iter().find(|l| l.primary).map(|l| l.span)
     }

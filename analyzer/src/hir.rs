@@ -115,6 +115,8 @@ pub enum ItemKind {
         generics: Vec<Generic>,
         supertraits: Vec<PathRef>,
         methods: Vec<FnDef>,
+        /// Macro invocations among the trait's items (expanded before indexing).
+        macros: Vec<MacroCall>,
     },
     /// Boxed, like functions and initializers: an item is as large as its largest kind, and
     /// a large workspace keeps hundreds of thousands of items for the whole run.
@@ -126,8 +128,46 @@ pub enum ItemKind {
         ty: TypeRef,
         init: Option<Box<LazyBody>>,
     },
-    /// Macro invocations at item level (`macro_rules!`, generated items): not expanded.
-    Macro,
+    /// A `macro_rules!` definition, or a macro invocation where items are expected (the
+    /// expansion stage replaces the invocations of workspace macros with their items).
+    Macro(Box<MacroItem>),
+}
+
+#[derive(Clone, Debug)]
+pub enum MacroItem {
+    /// `macro_rules! name { rules }`: the text between the braces.
+    Rules {
+        rules: TextRange,
+        exported: bool,
+    },
+    Call(MacroCall),
+}
+
+/// `path!(tokens)` in item, impl-member or trait-member position.
+#[derive(Clone, Debug)]
+pub struct MacroCall {
+    pub path: Vec<Name>,
+    /// The text between the delimiters.
+    pub tokens: TextRange,
+    /// From the path to the closing delimiter.
+    pub span: Span,
+}
+
+/// A range of a file's text, kept without copying it.
+#[derive(Clone, Debug)]
+pub struct TextRange {
+    pub file: crate::source::FileId,
+    pub text: Arc<String>,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl TextRange {
+    pub fn as_str(&self) -> &str {
+        self.text
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -138,6 +178,8 @@ pub struct ImplDef {
     pub methods: Vec<FnDef>,
     /// `type Target = X;` and other associated types.
     pub assoc_types: Vec<(Name, TypeRef)>,
+    /// Macro invocations among the impl's items (expanded before indexing).
+    pub macros: Vec<MacroCall>,
 }
 
 #[derive(Clone, Debug)]
@@ -205,6 +247,12 @@ impl LazyBody {
             items,
             lowered: OnceLock::new(),
         }
+    }
+
+    /// Gives the body its lowered form ahead of first use (bodies that use macros of the
+    /// workspace are lowered by the expansion stage, which can expand them).
+    pub fn set_lowered(&self, lowered: Result<Body, String>) {
+        let _ = self.lowered.set(lowered.map(Box::new));
     }
 
     /// Lowers the body on first use; a panic while lowering is kept as the error.

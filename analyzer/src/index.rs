@@ -1172,6 +1172,7 @@ impl Builder<'_> {
                     supertraits,
                     mut methods,
                     generics,
+                    ..
                 } => {
                     let nested: Vec<Item> = methods
                         .iter_mut()
@@ -1227,7 +1228,7 @@ impl Builder<'_> {
                     self.bind(module, name, Res::Def(d));
                     self.index.statics.push(StaticInfo { def: d, ty, init });
                 }
-                ItemKind::Macro => {}
+                ItemKind::Macro(_) => {}
             }
         }
     }
@@ -1462,6 +1463,7 @@ impl Builder<'_> {
                     trait_,
                     methods,
                     assoc_types,
+                    ..
                 } = *imp;
                 let ImplTargets {
                     self_def,

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod discover;
+pub mod expand;
 pub mod fix;
 pub mod guard;
 pub mod hir;

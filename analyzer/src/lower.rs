@@ -45,10 +45,19 @@ impl SpanMap<'_> {
     }
 }
 
+/// Expands, inside a body, the invocations of macros the workspace defines (the expansion
+/// stage lowers the bodies that use them with one; lazily lowered bodies have none).
+pub trait BodyMacros {
+    /// The expansion of `mac` (whose spans `map` reads) as a text of its own and the file id
+    /// that text has; `None` when `mac` is not a workspace macro or does not expand.
+    fn expand(&mut self, mac: &syn::Macro, map: &SpanMap) -> Option<(FileId, String)>;
+}
+
 pub fn lower_file(file: &syn::File, map: &SpanMap) -> FileSyntax {
     let mut cx = Cx {
         map,
         opaque_macros: 0,
+        hook: None,
     };
     let items = within(
         file.items.len(),
@@ -60,16 +69,55 @@ pub fn lower_file(file: &syn::File, map: &SpanMap) -> FileSyntax {
     }
 }
 
-struct Cx<'a, 'b> {
+/// Lowers the items a macro expanded to, read from its text (`map` is that text's).
+pub fn lower_expanded_items(items: &[syn::Item], map: &SpanMap) -> Vec<Item> {
+    let mut cx = Cx {
+        map,
+        opaque_macros: 0,
+        hook: None,
+    };
+    items.iter().filter_map(|i| cx.item(i)).collect()
+}
+
+/// What an impl's or trait's items hold that the index keeps.
+#[derive(Default)]
+pub struct Members {
+    pub methods: Vec<FnDef>,
+    pub assoc_types: Vec<(Name, TypeRef)>,
+    pub macros: Vec<MacroCall>,
+}
+
+/// Lowers the impl items a macro expanded to.
+pub fn lower_expanded_impl_items(items: &[syn::ImplItem], map: &SpanMap) -> Members {
+    let mut cx = Cx {
+        map,
+        opaque_macros: 0,
+        hook: None,
+    };
+    cx.impl_members(items)
+}
+
+/// Lowers the trait items a macro expanded to.
+pub fn lower_expanded_trait_items(items: &[syn::TraitItem], map: &SpanMap) -> Members {
+    let mut cx = Cx {
+        map,
+        opaque_macros: 0,
+        hook: None,
+    };
+    cx.trait_members(items)
+}
+
+struct Cx<'a, 'b, 'h> {
     map: &'a SpanMap<'b>,
     opaque_macros: usize,
+    hook: Option<&'h mut dyn BodyMacros>,
 }
 
 fn is_pub(vis: &syn::Visibility) -> bool {
     !matches!(vis, syn::Visibility::Inherited)
 }
 
-impl Cx<'_, '_> {
+impl Cx<'_, '_, '_> {
     fn span(&self, s: PmSpan) -> Span {
         self.map.span(s)
     }
@@ -150,13 +198,9 @@ impl Cx<'_, '_> {
                 &u.vis,
             ),
             I::Trait(t) => {
-                let methods = within(
-                    t.items.len(),
-                    t.items.iter().filter_map(|ti| match ti {
-                        syn::TraitItem::Fn(f) => Some(self.fn_def(&f.sig, f.default.as_ref())),
-                        _ => None,
-                    }),
-                );
+                let Members {
+                    methods, macros, ..
+                } = self.trait_members(&t.items);
                 let supertraits = t
                     .supertraits
                     .iter()
@@ -171,29 +215,25 @@ impl Cx<'_, '_> {
                         generics: self.generics(&t.generics),
                         supertraits,
                         methods,
+                        macros,
                     },
                     t.ident.span(),
                     &t.vis,
                 )
             }
             I::Impl(i) => {
-                let mut methods = Vec::with_capacity(i.items.len());
-                let mut assoc_types = Vec::new();
-                for ii in &i.items {
-                    match ii {
-                        syn::ImplItem::Fn(f) => methods.push(self.fn_def(&f.sig, Some(&f.block))),
-                        syn::ImplItem::Type(t) => {
-                            assoc_types.push((t.ident.to_compact_string(), self.ty(&t.ty)))
-                        }
-                        _ => {}
-                    }
-                }
+                let Members {
+                    methods,
+                    assoc_types,
+                    macros,
+                } = self.impl_members(&i.items);
                 let kind = ItemKind::Impl(Box::new(ImplDef {
                     generics: self.generics(&i.generics),
                     self_ty: self.ty(&i.self_ty),
                     trait_: i.trait_.as_ref().map(|(_, p, _)| self.path(p)),
                     methods,
                     assoc_types,
+                    macros,
                 }));
                 return Some(Item {
                     name: Name::default(),
@@ -243,9 +283,18 @@ impl Cx<'_, '_> {
                     (None, Some(last)) => last.ident.span(),
                     (None, None) => m.mac.bang_token.span,
                 };
+                let call = self.macro_call(&m.mac);
+                let kind = if m.ident.is_some() && m.mac.path.is_ident("macro_rules") {
+                    MacroItem::Rules {
+                        rules: call.tokens,
+                        exported: m.attrs.iter().any(|a| a.path().is_ident("macro_export")),
+                    }
+                } else {
+                    MacroItem::Call(call)
+                };
                 return Some(Item {
                     name,
-                    kind: ItemKind::Macro,
+                    kind: ItemKind::Macro(Box::new(kind)),
                     span: self.span(at),
                     is_pub: false,
                 });
@@ -258,6 +307,76 @@ impl Cx<'_, '_> {
             span: self.span(span),
             is_pub: is_pub(vis),
         })
+    }
+
+    fn impl_members(&mut self, items: &[syn::ImplItem]) -> Members {
+        let mut members = Members {
+            methods: Vec::with_capacity(items.len()),
+            ..Members::default()
+        };
+        for ii in items {
+            match ii {
+                syn::ImplItem::Fn(f) => members.methods.push(self.fn_def(&f.sig, Some(&f.block))),
+                syn::ImplItem::Type(t) => members
+                    .assoc_types
+                    .push((t.ident.to_compact_string(), self.ty(&t.ty))),
+                syn::ImplItem::Macro(m) => members.macros.push(self.macro_call(&m.mac)),
+                _ => {}
+            }
+        }
+        members
+    }
+
+    fn trait_members(&mut self, items: &[syn::TraitItem]) -> Members {
+        let mut members = Members {
+            methods: within(
+                items.len(),
+                items.iter().filter_map(|ti| match ti {
+                    syn::TraitItem::Fn(f) => Some(self.fn_def(&f.sig, f.default.as_ref())),
+                    _ => None,
+                }),
+            ),
+            ..Members::default()
+        };
+        for ti in items {
+            if let syn::TraitItem::Macro(m) = ti {
+                members.macros.push(self.macro_call(&m.mac));
+            }
+        }
+        members
+    }
+
+    fn macro_call(&self, mac: &syn::Macro) -> MacroCall {
+        let delimiters = match &mac.delimiter {
+            syn::MacroDelimiter::Paren(p) => p.span,
+            syn::MacroDelimiter::Brace(b) => b.span,
+            syn::MacroDelimiter::Bracket(b) => b.span,
+        };
+        let first = mac
+            .path
+            .segments
+            .first()
+            .map(|s| s.ident.span())
+            .unwrap_or(mac.bang_token.span);
+        let close = self.span(delimiters.close());
+        MacroCall {
+            path: mac
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_compact_string())
+                .collect(),
+            tokens: TextRange {
+                file: self.map.file,
+                text: self.map.source.text.clone(),
+                start: self.span(delimiters.open()).end,
+                end: close.start,
+            },
+            span: Span {
+                end: close.end,
+                ..self.span(first)
+            },
+        }
     }
 
     fn generics(&self, g: &syn::Generics) -> Vec<Generic> {
@@ -558,7 +677,16 @@ fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<Name>, out: &mut Vec<UseTre
 /// would have had with its file. A panic comes back as the error (reported as an internal
 /// error naming the item).
 pub fn lower_lazy_body(source: &BodySource, name: &str) -> Result<Body, String> {
-    crate::guard::guarded(|| {
+    lower_body_expanding(source, name, None)
+}
+
+/// [`lower_lazy_body`], expanding the workspace's macros with `hook` where it has one.
+pub fn lower_body_expanding(
+    source: &BodySource,
+    name: &str,
+    hook: Option<&mut dyn BodyMacros>,
+) -> Result<Body, String> {
+    crate::guard::guarded(move || {
         crate::guard::maybe_inject("lower", || name.to_string());
         let range = source.start as usize..source.end as usize;
         let text = source
@@ -575,6 +703,7 @@ pub fn lower_lazy_body(source: &BodySource, name: &str) -> Result<Body, String> 
         let mut cx = Cx {
             map: &map,
             opaque_macros: 0,
+            hook,
         };
         let reread = |e: syn::Error| format!("could not read the body again: {e}");
         let body = match source.form {
@@ -641,8 +770,8 @@ impl<'ast> Visit<'ast> for NestedItems<'ast> {
 }
 
 /// Lowers one body; scopes map names to the innermost binding.
-struct BodyCx<'c, 'a, 'b> {
-    cx: &'c mut Cx<'a, 'b>,
+struct BodyCx<'c, 'a, 'b, 'h> {
+    cx: &'c mut Cx<'a, 'b, 'h>,
     body: Body,
     scopes: Vec<Vec<(String, Local)>>,
     /// Where `return` writes: the function's return local, or the innermost closure's.
@@ -656,8 +785,8 @@ const COLLECTING_MACROS: &[&str] = &["vec", "array"];
 /// for which containers pass their elements through, a one-element collection.
 const PASSING_MACROS: &[&str] = &["pin", "dbg"];
 
-impl<'c, 'a, 'b> BodyCx<'c, 'a, 'b> {
-    fn new(cx: &'c mut Cx<'a, 'b>) -> Self {
+impl<'c, 'a, 'b, 'h> BodyCx<'c, 'a, 'b, 'h> {
+    fn new(cx: &'c mut Cx<'a, 'b, 'h>) -> Self {
         let mut body = Body {
             local_names: vec![String::new()],
             ..Body::default()
@@ -769,7 +898,10 @@ impl<'c, 'a, 'b> BodyCx<'c, 'a, 'b> {
                     v
                 }
             }
-            syn::Stmt::Macro(m) => self.mac(&m.mac),
+            syn::Stmt::Macro(m) => match self.expansion(&m.mac) {
+                Some(expanded) => self.expanded_stmts(expanded),
+                None => self.mac(&m.mac),
+            },
         }
     }
 
@@ -1063,7 +1195,10 @@ impl<'c, 'a, 'b> BodyCx<'c, 'a, 'b> {
                 }
                 NOTHING
             }
-            E::Macro(m) => self.mac(&m.mac),
+            E::Macro(m) => match self.expansion(&m.mac) {
+                Some(expanded) => self.expanded_stmts(expanded),
+                None => self.mac(&m.mac),
+            },
             E::Yield(y) => {
                 if let Some(e) = &y.expr {
                     self.expr(e);
@@ -1185,6 +1320,57 @@ impl<'c, 'a, 'b> BodyCx<'c, 'a, 'b> {
             closure: index,
         });
         dst
+    }
+
+    /// The expansion of a workspace macro: its file id and text.
+    fn expansion(&mut self, m: &syn::Macro) -> Option<(FileId, String)> {
+        let map = self.cx.map;
+        self.cx.hook.as_deref_mut()?.expand(m, map)
+    }
+
+    /// Lowers an expansion in place, read as statements (an expression is one): its
+    /// bindings join the current scope (hygiene is approximated), its spans are its own
+    /// text's. The value is that of its tail expression.
+    fn expanded_stmts(&mut self, (file, text): (FileId, String)) -> Local {
+        let parsed = syn::parse::Parser::parse_str(syn::Block::parse_within, &text);
+        let Ok(stmts) = parsed else {
+            self.cx.opaque_macros += 1;
+            return NOTHING;
+        };
+        let local = SourceFile::new(String::new(), std::path::PathBuf::new(), text.as_str());
+        let map = SpanMap {
+            file,
+            source: &local,
+            bom: false,
+            base: 0,
+        };
+        // A reborrow for the nested context, whose trait object lives as long as it does.
+        let hook: Option<&mut dyn BodyMacros> = match self.cx.hook.as_mut() {
+            Some(hook) => Some(&mut **hook),
+            None => None,
+        };
+        let mut cx = Cx {
+            map: &map,
+            opaque_macros: 0,
+            hook,
+        };
+        let mut inner = BodyCx {
+            cx: &mut cx,
+            body: std::mem::take(&mut self.body),
+            scopes: std::mem::take(&mut self.scopes),
+            return_targets: std::mem::take(&mut self.return_targets),
+        };
+        let mut last = NOTHING;
+        for (i, stmt) in stmts.iter().enumerate() {
+            let value = inner.stmt(stmt);
+            last = if i + 1 == stmts.len() { value } else { NOTHING };
+        }
+        self.body = std::mem::take(&mut inner.body);
+        self.scopes = std::mem::take(&mut inner.scopes);
+        self.return_targets = std::mem::take(&mut inner.return_targets);
+        let opaque = cx.opaque_macros;
+        self.cx.opaque_macros += opaque;
+        last
     }
 
     /// Macro arguments are lowered as expressions where they parse as such.

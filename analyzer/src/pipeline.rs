@@ -47,6 +47,8 @@ pub struct Stats {
     /// Files the prefilter did not parse.
     pub skipped: usize,
     pub instances: usize,
+    /// What the expansion of the workspace's macros did.
+    pub expansion: crate::expand::ExpansionStats,
     pub phases: Vec<(&'static str, Duration)>,
     /// Peak resident memory at the end of each phase, where the system tells it.
     pub peak_kib: Vec<Option<u64>>,
@@ -64,9 +66,10 @@ pub struct RunOutput {
     pub stats: Stats,
 }
 
-/// The names a file must mention to matter to the active rules.
+/// The names a file must mention to matter to the active rules. A file that defines a
+/// macro matters too: what its macros expand to is only known once they are expanded.
 fn rule_names(rules: &[Rule]) -> Vec<String> {
-    let mut names = Vec::new();
+    let mut names = vec!["macro_rules".to_string()];
     for r in rules.iter().filter(|r| r.level != RuleLevel::Allow) {
         names.extend(
             r.client_traits
@@ -240,11 +243,11 @@ pub fn run(opts: &RunOptions) -> RunOutput {
         .collect();
     let loaded = load(discovery, &pool, &opts.cwd, db, prefilter, &requested);
     lap(&mut stats, "parse");
-    let file_owner = loaded.file_owners();
+    let mut file_owner = loaded.file_owners();
     let crate::load::Loaded {
-        db,
+        mut db,
         crates,
-        syntax,
+        mut syntax,
         mod_links,
         mut diagnostics,
         bytes,
@@ -254,6 +257,11 @@ pub fn run(opts: &RunOptions) -> RunOutput {
     stats.files = crates_files(&file_owner);
     stats.skipped = skipped;
     stats.bytes = bytes;
+    // On the pool: expansions are parsed, and bodies using macros lowered, here.
+    stats.expansion = pool.install(|| {
+        crate::expand::expand_workspace(&crates, &mut syntax, &mut file_owner, &mut db)
+    });
+    lap(&mut stats, "expand");
     // On the pool: imports and impls resolve in parallel.
     let index = pool.install(|| Index::build(&crates, syntax, &mod_links));
     stats.items = index.defs.len();
@@ -302,6 +310,9 @@ pub fn run(opts: &RunOptions) -> RunOutput {
         }
     }
     diagnostics.extend(lowering_errors(&index));
+    for d in &mut diagnostics {
+        d.map_expansions(&db);
+    }
     // Freeing the index (the lowered code of every function) takes a while and nothing
     // after this point reads it: it is freed beside the reporting.
     std::thread::spawn(move || drop(index));
@@ -387,6 +398,7 @@ pub fn analyse_text(text: &str) -> Vec<Diagnostic> {
         diagnostics.extend(p.errors);
         syntax[p.file] = p.syntax;
     }
+    let mut owners: Vec<Option<usize>> = (0..db.len()).map(|f| (f == file).then_some(0)).collect();
     let krate = crate::load::LoadedCrate {
         name: "input".into(),
         package_id: None,
@@ -397,7 +409,9 @@ pub fn analyse_text(text: &str) -> Vec<Diagnostic> {
         package: None,
         manifest: None,
     };
-    let index = Index::build(std::slice::from_ref(&krate), syntax, &Default::default());
+    let crates = std::slice::from_ref(&krate);
+    pool.install(|| crate::expand::expand_workspace(crates, &mut syntax, &mut owners, &mut db));
+    let index = Index::build(crates, syntax, &Default::default());
     pool.install(|| {
         for rule in &rules {
             let result = analysis::analyse(&index, rule, true);
@@ -407,6 +421,9 @@ pub fn analyse_text(text: &str) -> Vec<Diagnostic> {
         }
     });
     diagnostics.extend(lowering_errors(&index));
+    for d in &mut diagnostics {
+        d.map_expansions(&db);
+    }
     diagnostics.sort_by_cached_key(|d| d.sort_key(&db));
     diagnostics
 }

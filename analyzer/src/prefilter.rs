@@ -142,6 +142,8 @@ impl Prefilter {
                     }
                     false
                 }
+                // Code that invokes a macro of the workspace may expand to anything.
+                ItemKind::Macro(m) => matches!(**m, crate::hir::MacroItem::Rules { .. }),
                 _ => false,
             };
             if carries {

@@ -7,6 +7,7 @@ use serde_json::json;
 use std::io::Write;
 
 fn location(db: &SourceDb, span: Span) -> String {
+    let span = db.original_span(span);
     let file = db.get(span.file);
     let (line, col) = file.line_col(span.start as usize);
     format!("{}:{line}:{col}", file.name)

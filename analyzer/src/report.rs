@@ -42,7 +42,7 @@ pub fn finding_diagnostic(db: &SourceDb, index: &Index, rule: &Rule, f: &Finding
     d.key = Some(format!(
         "{}|{}|{}|{}",
         rule.id,
-        db.get(f.bypass.file).name,
+        db.get(db.original_span(f.bypass).file).name,
         f.bypass_item,
         f.registration_item
     ));
@@ -157,7 +157,8 @@ fn registration_noun(rule: &Rule) -> &'static str {
 fn suggestion(db: &SourceDb, index: &Index, f: &Finding) -> Option<String> {
     let rewrappable = matches!(f.kind, FindingKind::Dropped | FindingKind::FreshTracker)
         && f.bypass_step == crate::analysis::objects::StepKind::Call;
-    if !rewrappable {
+    // Code a macro wrote cannot be edited where it is reported.
+    if !rewrappable || db.is_expansion(f.bypass.file) {
         return None;
     }
     let facade = f.facade_def?;

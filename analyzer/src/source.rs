@@ -108,13 +108,62 @@ fn line_starts(text: &str) -> Vec<usize> {
         .collect()
 }
 
-/// All files of a run, indexed by [`FileId`].
+/// How a file that a macro expansion made relates to the code that was written.
+#[derive(Debug)]
+pub struct ExpansionOrigin {
+    /// The invocation (`name!(…)`).
+    pub call: Span,
+    /// Every token of the expansion's text, in order: its range there, and where the
+    /// invocation wrote it (`None`: the macro's own token).
+    pub tokens: Vec<(u32, u32, Option<Span>)>,
+}
+
+/// All files of a run, indexed by [`FileId`]. Besides the files read from disk it holds the
+/// text of each macro expansion (analysed like a file, never shown: spans in it are mapped
+/// back to the invocation by [`SourceDb::original_span`] before anything is reported).
 #[derive(Default)]
 pub struct SourceDb {
     files: Vec<SourceFile>,
+    expansions: std::collections::HashMap<FileId, ExpansionOrigin>,
 }
 
 impl SourceDb {
+    /// Adds the text of a macro expansion.
+    pub fn add_expansion(&mut self, name: String, text: String, origin: ExpansionOrigin) -> FileId {
+        let id = self.add(SourceFile::new(name, PathBuf::new(), text));
+        self.expansions.insert(id, origin);
+        id
+    }
+
+    pub fn is_expansion(&self, file: FileId) -> bool {
+        self.expansions.contains_key(&file)
+    }
+
+    /// Where written code a span of an expansion stands for, as rustc points into macros: the
+    /// tokens of the span that the invocation wrote (from the first to the last), or the
+    /// whole invocation when the macro wrote them all. Spans of files read from disk are
+    /// returned unchanged; nested expansions are followed to the outermost invocation.
+    pub fn original_span(&self, mut span: Span) -> Span {
+        while let Some(origin) = self.expansions.get(&span.file) {
+            let first = origin.tokens.partition_point(|t| t.0 < span.start);
+            let written = origin.tokens[first..]
+                .iter()
+                .take_while(|t| t.1 <= span.end)
+                .filter_map(|t| t.2);
+            let hull = written.fold(None::<Span>, |hull, s| match hull {
+                None => Some(s),
+                Some(h) if h.file == s.file => Some(Span {
+                    file: h.file,
+                    start: h.start.min(s.start),
+                    end: h.end.max(s.end),
+                }),
+                Some(_) => Some(origin.call),
+            });
+            span = hull.unwrap_or(origin.call);
+        }
+        span
+    }
+
     pub fn add(&mut self, file: SourceFile) -> FileId {
         self.files.push(file);
         self.files.len() - 1
@@ -201,5 +250,58 @@ mod tests {
         assert_eq!(wide.offset_of(2, 13), wide.line_start(1) + 15);
         assert_eq!(&wide.text[wide.offset_of(2, 13)..][..1], "x");
         assert_eq!(wide.line_col(wide.offset_of(2, 13)), (2, 14));
+    }
+
+    #[test]
+    fn expansion_spans_map_to_what_the_invocation_wrote_else_to_the_invocation() {
+        let mut db = SourceDb::default();
+        let written = db.add(SourceFile::new("a.rs".into(), "a.rs".into(), "m!(get x);"));
+        let at = |start, end| Span {
+            file: written,
+            start,
+            end,
+        };
+        // `self.c.get(x)`: `get` and `x` come from the invocation, the rest from the macro.
+        let tokens = vec![
+            (0, 4, None),
+            (4, 5, None),
+            (5, 6, None),
+            (6, 7, None),
+            (7, 10, Some(at(3, 6))),
+            (10, 11, None),
+            (11, 12, Some(at(7, 8))),
+            (12, 13, None),
+        ];
+        let call = at(0, 9);
+        let expansion = db.add_expansion(
+            "<m!>".into(),
+            "self.c.get(x)".into(),
+            ExpansionOrigin { call, tokens },
+        );
+        let span = |start, end| Span {
+            file: expansion,
+            start,
+            end,
+        };
+        assert_eq!(db.original_span(span(0, 13)), at(3, 8));
+        assert_eq!(db.original_span(span(0, 6)), call);
+        assert_eq!(db.original_span(span(11, 12)), at(7, 8));
+        // An expansion inside an expansion ends at the outermost invocation.
+        let nested = db.add_expansion(
+            "<n!>".into(),
+            "y".into(),
+            ExpansionOrigin {
+                call: span(0, 4),
+                tokens: vec![(0, 1, None)],
+            },
+        );
+        let inner = Span {
+            file: nested,
+            start: 0,
+            end: 1,
+        };
+        assert_eq!(db.original_span(inner), call);
+        assert_eq!(db.original_span(at(1, 2)), at(1, 2));
+        assert!(db.is_expansion(nested) && !db.is_expansion(written));
     }
 }
