@@ -230,6 +230,8 @@ pub struct BodySource {
     pub start: u32,
     pub end: u32,
     pub form: BodyForm,
+    /// The workspace macros the body may invoke (set by the expansion stage).
+    pub macros: Option<crate::expand::Scope>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -247,12 +249,6 @@ impl LazyBody {
             items,
             lowered: OnceLock::new(),
         }
-    }
-
-    /// Gives the body its lowered form ahead of first use (bodies that use macros of the
-    /// workspace are lowered by the expansion stage, which can expand them).
-    pub fn set_lowered(&self, lowered: Result<Body, String>) {
-        let _ = self.lowered.set(lowered.map(Box::new));
     }
 
     /// Lowers the body on first use; a panic while lowering is kept as the error.

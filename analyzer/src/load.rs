@@ -49,6 +49,8 @@ pub struct Loaded {
     pub bytes: usize,
     /// Files the prefilter left unparsed.
     pub skipped: usize,
+    /// The prefilter as it ended (its names say what can matter), when there was one.
+    pub prefilter: Option<Prefilter>,
 }
 
 impl Loaded {
@@ -202,7 +204,11 @@ pub fn load(
                 .filter_map(|f| loader.syntax[*f].as_ref())
                 .flat_map(|s| p.names_carrying(s))
                 .collect();
-            if !p.add(names) {
+            let mut grew = p.add(names);
+            for f in &again {
+                grew |= p.add_invoked_macros(&loader.db.get(*f).text);
+            }
+            if !grew {
                 break;
             }
             p.prepare();
@@ -292,6 +298,7 @@ pub fn load(
         }
     }
     Loaded {
+        prefilter,
         db: loader.db,
         crates,
         syntax: loader.syntax,

@@ -45,19 +45,11 @@ impl SpanMap<'_> {
     }
 }
 
-/// Expands, inside a body, the invocations of macros the workspace defines (the expansion
-/// stage lowers the bodies that use them with one; lazily lowered bodies have none).
-pub trait BodyMacros {
-    /// The expansion of `mac` (whose spans `map` reads) as a text of its own and the file id
-    /// that text has; `None` when `mac` is not a workspace macro or does not expand.
-    fn expand(&mut self, mac: &syn::Macro, map: &SpanMap) -> Option<(FileId, String)>;
-}
-
 pub fn lower_file(file: &syn::File, map: &SpanMap) -> FileSyntax {
     let mut cx = Cx {
         map,
         opaque_macros: 0,
-        hook: None,
+        macros: None,
     };
     let items = within(
         file.items.len(),
@@ -74,7 +66,7 @@ pub fn lower_expanded_items(items: &[syn::Item], map: &SpanMap) -> Vec<Item> {
     let mut cx = Cx {
         map,
         opaque_macros: 0,
-        hook: None,
+        macros: None,
     };
     items.iter().filter_map(|i| cx.item(i)).collect()
 }
@@ -92,7 +84,7 @@ pub fn lower_expanded_impl_items(items: &[syn::ImplItem], map: &SpanMap) -> Memb
     let mut cx = Cx {
         map,
         opaque_macros: 0,
-        hook: None,
+        macros: None,
     };
     cx.impl_members(items)
 }
@@ -102,7 +94,7 @@ pub fn lower_expanded_trait_items(items: &[syn::TraitItem], map: &SpanMap) -> Me
     let mut cx = Cx {
         map,
         opaque_macros: 0,
-        hook: None,
+        macros: None,
     };
     cx.trait_members(items)
 }
@@ -110,7 +102,8 @@ pub fn lower_expanded_trait_items(items: &[syn::TraitItem], map: &SpanMap) -> Me
 struct Cx<'a, 'b, 'h> {
     map: &'a SpanMap<'b>,
     opaque_macros: usize,
-    hook: Option<&'h mut dyn BodyMacros>,
+    /// The workspace macros a body may invoke (bodies only).
+    macros: Option<&'h crate::expand::Scope>,
 }
 
 fn is_pub(vis: &syn::Visibility) -> bool {
@@ -510,6 +503,7 @@ impl Cx<'_, '_, '_> {
                 start: self.span(sig.fn_token.span).start,
                 end: self.span(b.brace_token.span.close()).end,
                 form: BodyForm::Fn,
+                macros: None,
             };
             let written = source
                 .text
@@ -548,6 +542,7 @@ impl Cx<'_, '_, '_> {
             start: self.span(eq).end,
             end: self.span(semi).start,
             form: BodyForm::Expr,
+            macros: None,
         };
         LazyBody::new(source, Vec::new())
     }
@@ -677,16 +672,7 @@ fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<Name>, out: &mut Vec<UseTre
 /// would have had with its file. A panic comes back as the error (reported as an internal
 /// error naming the item).
 pub fn lower_lazy_body(source: &BodySource, name: &str) -> Result<Body, String> {
-    lower_body_expanding(source, name, None)
-}
-
-/// [`lower_lazy_body`], expanding the workspace's macros with `hook` where it has one.
-pub fn lower_body_expanding(
-    source: &BodySource,
-    name: &str,
-    hook: Option<&mut dyn BodyMacros>,
-) -> Result<Body, String> {
-    crate::guard::guarded(move || {
+    crate::guard::guarded(|| {
         crate::guard::maybe_inject("lower", || name.to_string());
         let range = source.start as usize..source.end as usize;
         let text = source
@@ -703,7 +689,7 @@ pub fn lower_body_expanding(
         let mut cx = Cx {
             map: &map,
             opaque_macros: 0,
-            hook,
+            macros: source.macros.as_ref(),
         };
         let reread = |e: syn::Error| format!("could not read the body again: {e}");
         let body = match source.form {
@@ -776,6 +762,8 @@ struct BodyCx<'c, 'a, 'b, 'h> {
     scopes: Vec<Vec<(String, Local)>>,
     /// Where `return` writes: the function's return local, or the innermost closure's.
     return_targets: Vec<Local>,
+    /// How deeply the workspace macro being lowered is nested in others.
+    expansion_depth: u32,
 }
 
 /// Macros whose value is the collection of their arguments.
@@ -798,6 +786,7 @@ impl<'c, 'a, 'b, 'h> BodyCx<'c, 'a, 'b, 'h> {
             body,
             scopes: vec![Vec::new()],
             return_targets: vec![1],
+            expansion_depth: 0,
         }
     }
 
@@ -1322,54 +1311,31 @@ impl<'c, 'a, 'b, 'h> BodyCx<'c, 'a, 'b, 'h> {
         dst
     }
 
-    /// The expansion of a workspace macro: its file id and text.
-    fn expansion(&mut self, m: &syn::Macro) -> Option<(FileId, String)> {
-        let map = self.cx.map;
-        self.cx.hook.as_deref_mut()?.expand(m, map)
+    /// The expansion of a workspace macro, as tokens spanned in this body's text: what the
+    /// invocation wrote keeps its place, what the macro wrote is placed at the `!`.
+    fn expansion(&mut self, m: &syn::Macro) -> Option<proc_macro2::TokenStream> {
+        if self.expansion_depth >= crate::expand::RECURSION_LIMIT {
+            return None;
+        }
+        let at = self.span(m.bang_token.span);
+        self.cx.macros?.expand_in_body(m, at.file, at.start)
     }
 
     /// Lowers an expansion in place, read as statements (an expression is one): its
-    /// bindings join the current scope (hygiene is approximated), its spans are its own
-    /// text's. The value is that of its tail expression.
-    fn expanded_stmts(&mut self, (file, text): (FileId, String)) -> Local {
-        let parsed = syn::parse::Parser::parse_str(syn::Block::parse_within, &text);
-        let Ok(stmts) = parsed else {
+    /// bindings join the current scope (hygiene is approximated). The value is that of its
+    /// tail expression.
+    fn expanded_stmts(&mut self, tokens: proc_macro2::TokenStream) -> Local {
+        let Ok(stmts) = syn::parse::Parser::parse2(syn::Block::parse_within, tokens) else {
             self.cx.opaque_macros += 1;
             return NOTHING;
         };
-        let local = SourceFile::new(String::new(), std::path::PathBuf::new(), text.as_str());
-        let map = SpanMap {
-            file,
-            source: &local,
-            bom: false,
-            base: 0,
-        };
-        // A reborrow for the nested context, whose trait object lives as long as it does.
-        let hook: Option<&mut dyn BodyMacros> = match self.cx.hook.as_mut() {
-            Some(hook) => Some(&mut **hook),
-            None => None,
-        };
-        let mut cx = Cx {
-            map: &map,
-            opaque_macros: 0,
-            hook,
-        };
-        let mut inner = BodyCx {
-            cx: &mut cx,
-            body: std::mem::take(&mut self.body),
-            scopes: std::mem::take(&mut self.scopes),
-            return_targets: std::mem::take(&mut self.return_targets),
-        };
+        self.expansion_depth += 1;
         let mut last = NOTHING;
         for (i, stmt) in stmts.iter().enumerate() {
-            let value = inner.stmt(stmt);
+            let value = self.stmt(stmt);
             last = if i + 1 == stmts.len() { value } else { NOTHING };
         }
-        self.body = std::mem::take(&mut inner.body);
-        self.scopes = std::mem::take(&mut inner.scopes);
-        self.return_targets = std::mem::take(&mut inner.return_targets);
-        let opaque = cx.opaque_macros;
-        self.cx.opaque_macros += opaque;
+        self.expansion_depth -= 1;
         last
     }
 

@@ -66,10 +66,9 @@ pub struct RunOutput {
     pub stats: Stats,
 }
 
-/// The names a file must mention to matter to the active rules. A file that defines a
-/// macro matters too: what its macros expand to is only known once they are expanded.
+/// The names a file must mention to matter to the active rules.
 fn rule_names(rules: &[Rule]) -> Vec<String> {
-    let mut names = vec!["macro_rules".to_string()];
+    let mut names = Vec::new();
     for r in rules.iter().filter(|r| r.level != RuleLevel::Allow) {
         names.extend(
             r.client_traits
@@ -84,6 +83,51 @@ fn rule_names(rules: &[Rule]) -> Vec<String> {
         for c in &r.registrations {
             names.extend(c.owner.as_ref().map(|o| o.last().to_string()));
             names.push(c.method.clone());
+        }
+    }
+    names
+}
+
+/// Without the prefilter: the names it would have ended with (what can matter to the rules,
+/// for the expansion of macros), found the way it finds them: from the files that mention
+/// a name, each read once, to a fixpoint.
+fn what_can_matter(
+    rules: &[Rule],
+    syntax: &[Option<crate::hir::FileSyntax>],
+    db: &SourceDb,
+    pool: &rayon::ThreadPool,
+) -> Prefilter {
+    use rayon::prelude::*;
+    let mut names = Prefilter::new(rule_names(rules));
+    let mut unread: Vec<usize> = (0..syntax.len()).filter(|f| syntax[*f].is_some()).collect();
+    loop {
+        names.prepare();
+        let matched: Vec<bool> = pool.install(|| {
+            unread
+                .par_iter()
+                .map(|f| names.matches(&db.get(*f).text))
+                .collect()
+        });
+        let (read, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut unread)
+            .into_iter()
+            .zip(matched)
+            .partition(|(_, m)| *m);
+        if read.is_empty() {
+            break;
+        }
+        unread = rest.into_iter().map(|(f, _)| f).collect();
+        let read: Vec<usize> = read.into_iter().map(|(f, _)| f).collect();
+        let carried: Vec<String> = read
+            .iter()
+            .filter_map(|f| syntax[*f].as_ref())
+            .flat_map(|s| names.names_carrying(s))
+            .collect();
+        let mut grew = names.add(carried);
+        for f in &read {
+            grew |= names.add_invoked_macros(&db.get(*f).text);
+        }
+        if !grew {
+            break;
         }
     }
     names
@@ -252,14 +296,17 @@ pub fn run(opts: &RunOptions) -> RunOutput {
         mut diagnostics,
         bytes,
         skipped,
+        prefilter,
     } = loaded;
     diagnostics.extend(early);
     stats.files = crates_files(&file_owner);
     stats.skipped = skipped;
     stats.bytes = bytes;
     // On the pool: expansions are parsed, and bodies using macros lowered, here.
+    let mut names = prefilter.unwrap_or_else(|| what_can_matter(&rules, &syntax, &db, &pool));
+    names.prepare();
     stats.expansion = pool.install(|| {
-        crate::expand::expand_workspace(&crates, &mut syntax, &mut file_owner, &mut db)
+        crate::expand::expand_workspace(&crates, &mut syntax, &mut file_owner, &mut db, &names)
     });
     lap(&mut stats, "expand");
     // On the pool: imports and impls resolve in parallel.
@@ -410,7 +457,10 @@ pub fn analyse_text(text: &str) -> Vec<Diagnostic> {
         manifest: None,
     };
     let crates = std::slice::from_ref(&krate);
-    pool.install(|| crate::expand::expand_workspace(crates, &mut syntax, &mut owners, &mut db));
+    let names = what_can_matter(&rules, &syntax, &db, &pool);
+    pool.install(|| {
+        crate::expand::expand_workspace(crates, &mut syntax, &mut owners, &mut db, &names)
+    });
     let index = Index::build(crates, syntax, &Default::default());
     pool.install(|| {
         for rule in &rules {

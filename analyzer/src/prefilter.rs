@@ -1,8 +1,10 @@
 //! The prefilter: most files of a real workspace cannot touch a rule's clients, so they are
 //! not parsed. A file is parsed when its bytes mention a name that matters: the rules' types,
 //! traits and methods, then (to a fixpoint) the names of items declared in parsed files that
-//! take, hold or return such things. Other files are only scanned for `mod` declarations, so
-//! the module tree is still followed, and what they declare is treated like external code.
+//! take, hold or return such things; and a file that defines (`macro_rules!`) a macro that a
+//! parsed file invokes, since what an invocation expands to is only known once expanded.
+//! Other files are only scanned for `mod` declarations, so the module tree is still
+//! followed, and what they declare is treated like external code.
 //!
 //! Invariant: the name set only grows, so a file once parsed stays parsed; `--no-prefilter`
 //! parses everything and must give the same findings (a test checks it).
@@ -15,6 +17,8 @@ use std::collections::BTreeSet;
 pub struct Prefilter {
     names: BTreeSet<String>,
     matcher: Option<AhoCorasick>,
+    /// Macros that parsed files invoke.
+    invoked: BTreeSet<String>,
 }
 
 impl Prefilter {
@@ -22,7 +26,49 @@ impl Prefilter {
         Prefilter {
             names: seed.into_iter().filter(|n| !n.is_empty()).collect(),
             matcher: None,
+            invoked: BTreeSet::new(),
         }
+    }
+
+    /// Adds the macros a parsed file's text invokes (`name!(`, `name![`, `name! {`); true
+    /// when any was new.
+    pub fn add_invoked_macros(&mut self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let mut grew = false;
+        for bang in memchr::memchr_iter(b'!', bytes) {
+            let after = text[bang + 1..].trim_start();
+            if !after.starts_with(['(', '[', '{']) {
+                continue;
+            }
+            let start = bytes[..bang]
+                .iter()
+                .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+                .map_or(0, |i| i + 1);
+            let name = &text[start..bang];
+            if !name.is_empty() && name != "macro_rules" && !self.invoked.contains(name) {
+                self.invoked.insert(name.to_string());
+                grew = true;
+            }
+        }
+        grew
+    }
+
+    /// Whether `text` defines one of the macros parsed files invoke.
+    fn defines_invoked_macro(&self, text: &str) -> bool {
+        if self.invoked.is_empty() {
+            return false;
+        }
+        memchr::memmem::find_iter(text.as_bytes(), "macro_rules").any(|at| {
+            let rest = text[at + "macro_rules".len()..].trim_start();
+            let Some(rest) = rest.strip_prefix('!') else {
+                return false;
+            };
+            let rest = rest.trim_start();
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            self.invoked.contains(&rest[..end])
+        })
     }
 
     /// Adds names; true when any was new.
@@ -50,6 +96,9 @@ impl Prefilter {
     ///
     /// [`prepare`]: Prefilter::prepare
     pub fn matches(&self, text: &str) -> bool {
+        if self.defines_invoked_macro(text) {
+            return true;
+        }
         let Some(matcher) = &self.matcher else {
             return false;
         };
@@ -70,7 +119,7 @@ impl Prefilter {
         out
     }
 
-    fn mentions_type(&self, t: &TypeRef) -> bool {
+    pub fn mentions_type(&self, t: &TypeRef) -> bool {
         match t {
             TypeRef::Path(p) => self.mentions_path(p),
             TypeRef::Ref(inner) | TypeRef::Slice(inner) => self.mentions_type(inner),
@@ -80,7 +129,7 @@ impl Prefilter {
         }
     }
 
-    fn mentions_path(&self, p: &PathRef) -> bool {
+    pub fn mentions_path(&self, p: &PathRef) -> bool {
         p.segments.iter().any(|s| self.names.contains(s.as_str()))
             || p.args.iter().any(|a| self.mentions_type(a))
     }

@@ -534,6 +534,79 @@ fn transcribe(
     Some(())
 }
 
+/// An expansion as tokens to parse in place: what the invocation wrote keeps its span, what
+/// the macro wrote gets `macro_span`.
+pub fn to_stream(tokens: &[Token], macro_span: Span) -> TokenStream {
+    tokens
+        .iter()
+        .filter_map(|token| {
+            let tree = match token {
+                Token::Group {
+                    delimiter,
+                    inner,
+                    origin,
+                } => {
+                    let mut group =
+                        proc_macro2::Group::new(*delimiter, to_stream(inner, macro_span));
+                    group.set_span(span_of(*origin, macro_span));
+                    TokenTree::Group(group)
+                }
+                Token::Leaf {
+                    text,
+                    joint,
+                    origin,
+                } => {
+                    let mut tree = leaf(text, *joint)?;
+                    tree.set_span(span_of(*origin, macro_span));
+                    tree
+                }
+            };
+            Some(tree)
+        })
+        .collect()
+}
+
+fn span_of(origin: Origin, macro_span: Span) -> Span {
+    match origin {
+        Origin::Macro => macro_span,
+        Origin::Input(span) => span,
+    }
+}
+
+/// One printed token back as a token tree (`None` for text that is no token).
+fn leaf(text: &str, joint: bool) -> Option<TokenTree> {
+    let mut chars = text.chars();
+    let first = chars.next()?;
+    if chars.next().is_none() && first.is_ascii_punctuation() && first != '_' {
+        let spacing = if joint {
+            Spacing::Joint
+        } else {
+            Spacing::Alone
+        };
+        return Some(TokenTree::Punct(proc_macro2::Punct::new(first, spacing)));
+    }
+    let is_word = |w: &str| {
+        w.chars()
+            .next()
+            .is_some_and(|c| c == '_' || c.is_alphabetic())
+            && w.chars().all(|c| c == '_' || c.is_alphanumeric())
+    };
+    if let Some(raw) = text.strip_prefix("r#") {
+        let not_raw = ["crate", "self", "super", "Self", "_"];
+        return (is_word(raw) && !not_raw.contains(&raw))
+            .then(|| TokenTree::Ident(proc_macro2::Ident::new_raw(raw, Span::call_site())));
+    }
+    if is_word(text) {
+        return Some(TokenTree::Ident(proc_macro2::Ident::new(
+            text,
+            Span::call_site(),
+        )));
+    }
+    text.parse::<proc_macro2::Literal>()
+        .ok()
+        .map(TokenTree::Literal)
+}
+
 fn macro_token(literal: &Literal) -> Token {
     let (text, joint) = match literal {
         Literal::Ident(s) | Literal::Lit(s) => (s.clone(), false),

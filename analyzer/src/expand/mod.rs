@@ -1,11 +1,15 @@
 //! Expansion of the `macro_rules!` macros the workspace defines, between loading and
 //! indexing.
 //!
-//! Invocations in item, impl-member and trait-member position are replaced by the items
-//! they expand to; bodies that invoke a workspace macro in statement or expression position
-//! are lowered here, expanding it, instead of lazily. Each expansion is printed as a text of
-//! its own in the [`SourceDb`] and analysed like a file; spans in it are mapped back to the
-//! invocation before anything is reported ([`SourceDb::original_span`]).
+//! Invocations in item, impl-member and trait-member position that can matter (they, their
+//! macro's rules or the impl or trait they sit in name something the rules care about: the
+//! prefilter's names) are replaced by the items they expand to; each such expansion is
+//! printed as a text of its own in the [`SourceDb`] and analysed like a file, and spans in
+//! it are mapped back to the invocation before anything is reported
+//! ([`SourceDb::original_span`]). Every body gets its crate's [`Scope`], with which `lower`
+//! expands invocations in statement and expression position when (and only when) the body
+//! is lowered: in place, with the spans the invocation wrote and the `!` for the macro's own
+//! tokens.
 //!
 //! Invariants: nothing is expanded that the workspace does not define (std's and external
 //! crates' macros are read by `lower` as before); an invocation that no rule matches stays
@@ -22,7 +26,8 @@ mod text;
 
 use crate::hir::{FileSyntax, FnDef, Item, ItemKind, MacroCall, MacroItem, Name};
 use crate::load::LoadedCrate;
-use crate::lower::{BodyMacros, SpanMap};
+use crate::lower::SpanMap;
+use crate::prefilter::Prefilter;
 use crate::source::{ExpansionOrigin, FileId, SourceDb, SourceFile, Span};
 use mbe::MacroRules;
 use proc_macro2::TokenStream;
@@ -33,11 +38,51 @@ use std::sync::Arc;
 pub const RECURSION_LIMIT: u32 = 128;
 
 struct Definition {
+    /// Its rules name something the rules care about: every invocation can matter.
+    matters: bool,
     krate: usize,
     file: FileId,
     offset: u32,
     exported: bool,
     rules: Arc<MacroRules>,
+}
+
+/// The macros a body of one crate can invoke.
+#[derive(Clone)]
+pub struct Scope {
+    macros: Arc<Macros>,
+    krate: usize,
+}
+
+impl std::fmt::Debug for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scope(crate {})", self.krate)
+    }
+}
+
+impl Scope {
+    /// The expansion of an invocation in a body at `file`/`offset`, as tokens to parse in
+    /// place: what the invocation wrote keeps its spans, the macro's own tokens get the
+    /// span of the `!`. `None` when it is no workspace macro or no rule matches.
+    pub fn expand_in_body(
+        &self,
+        mac: &syn::Macro,
+        file: FileId,
+        offset: u32,
+    ) -> Option<TokenStream> {
+        let path: Vec<Name> = mac
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string().into())
+            .collect();
+        let definition = self.macros.resolve(&path, self.krate, file, offset)?;
+        let tokens = definition.rules.expand(
+            &mac.tokens,
+            &self.macros.crate_path(definition.krate, self.krate),
+        )?;
+        Some(mbe::to_stream(&tokens, mac.bang_token.span))
+    }
 }
 
 /// The workspace's macro definitions, by name.
@@ -60,20 +105,22 @@ pub struct ExpansionStats {
 }
 
 /// Expands the workspace's macros in `syntax` (indexed by file; grows with the expansions'
-/// files, which belong to no crate in `owners`).
+/// files, which belong to no crate in `owners`). `names` (prepared) says what can matter.
 pub fn expand_workspace(
     crates: &[LoadedCrate],
     syntax: &mut Vec<Option<FileSyntax>>,
     owners: &mut Vec<Option<usize>>,
     db: &mut SourceDb,
+    names: &Prefilter,
 ) -> ExpansionStats {
     let mut stats = ExpansionStats::default();
-    let macros = collect(crates, syntax, owners, &mut stats);
+    let macros = Arc::new(collect(crates, syntax, owners, names, &mut stats));
     if macros.by_name.is_empty() {
         return stats;
     }
     let mut expander = Expander {
         macros: &macros,
+        names,
         db,
         crate_of: owners.clone(),
         depth: HashMap::new(),
@@ -82,27 +129,37 @@ pub fn expand_workspace(
     for (file, parsed) in syntax.iter_mut().enumerate() {
         let owned = expander.crate_of.get(file).copied().flatten().is_some();
         if let (true, Some(parsed)) = (owned, parsed.as_mut()) {
-            expander.items(&mut parsed.items);
+            expander.items(&mut parsed.items, false);
         }
     }
-    // Bodies: those of files read from disk and of item expansions alike.
-    let names = aho_corasick::AhoCorasick::new(macros.by_name.keys().map(|n| n.as_str())).ok();
-    if let Some(names) = names.as_ref() {
-        for parsed in syntax.iter().flatten() {
-            visit_bodies(&parsed.items, &mut |f| expander.body(f, names));
-        }
+    // Bodies (of files read from disk and of item expansions alike) expand when lowered.
+    for (file, parsed) in syntax.iter_mut().enumerate() {
+        let (Some(parsed), Some(Some(krate))) = (parsed.as_mut(), owners.get(file)) else {
+            continue;
+        };
+        let scope = Scope {
+            macros: Arc::clone(&macros),
+            krate: *krate,
+        };
+        visit_bodies(&mut parsed.items, &mut |f| {
+            if let Some(body) = f.body.as_mut() {
+                body.source.macros = Some(scope.clone());
+            }
+        });
     }
     let added = expander.db.len().saturating_sub(syntax.len());
+    let stats = expander.stats;
     syntax.extend((0..added).map(|_| None));
-    owners.resize(expander.db.len(), None);
+    owners.resize(db.len(), None);
     crate::parse::forget_parsed_text();
-    expander.stats
+    stats
 }
 
 fn collect(
     crates: &[LoadedCrate],
     syntax: &[Option<FileSyntax>],
     owners: &[Option<usize>],
+    names: &Prefilter,
     stats: &mut ExpansionStats,
 ) -> Macros {
     let mut macros = Macros {
@@ -133,6 +190,7 @@ fn collect(
                 .entry(name.clone())
                 .or_default()
                 .push(Definition {
+                    matters: names.matches(rules.as_str()),
                     krate: *krate,
                     file,
                     offset: rules.start,
@@ -159,47 +217,26 @@ fn definitions_in(items: &[Item], out: &mut Vec<(Name, crate::hir::TextRange, bo
     }
 }
 
-/// Calls `f` on every function with a body in `items`, nested modules and items included.
-fn visit_bodies(items: &[Item], f: &mut dyn FnMut(&FnDef)) {
-    let each = |def: &FnDef, f: &mut dyn FnMut(&FnDef)| {
+/// Calls `f` on every function in `items`, nested modules and items included.
+fn visit_bodies(items: &mut [Item], f: &mut dyn FnMut(&mut FnDef)) {
+    let each = |def: &mut FnDef, f: &mut dyn FnMut(&mut FnDef)| {
         f(def);
-        if let Some(body) = &def.body {
-            visit_bodies(&body.items, f);
+        if let Some(body) = def.body.as_mut() {
+            visit_bodies(&mut body.items, f);
         }
     };
     for item in items {
-        match &item.kind {
+        match &mut item.kind {
             ItemKind::Mod { body: Some(b), .. } => visit_bodies(b, f),
             ItemKind::Fn(def) => each(def, f),
-            ItemKind::Impl(imp) => imp.methods.iter().for_each(|m| each(m, f)),
-            ItemKind::Trait { methods, .. } => methods.iter().for_each(|m| each(m, f)),
+            ItemKind::Impl(imp) => imp.methods.iter_mut().for_each(|m| each(m, f)),
+            ItemKind::Trait { methods, .. } => methods.iter_mut().for_each(|m| each(m, f)),
             _ => {}
         }
     }
 }
 
-/// Whether `text` invokes one of the names: the name as a whole word, then `!`.
-fn mentions_invocation(text: &str, names: &aho_corasick::AhoCorasick) -> bool {
-    let bytes = text.as_bytes();
-    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    names.find_overlapping_iter(text).any(|m| {
-        (m.start() == 0 || !word(bytes[m.start() - 1]))
-            && bytes.get(m.end()).is_none_or(|b| !word(*b))
-            && text[m.end()..].trim_start().starts_with('!')
-    })
-}
-
-struct Expander<'m, 'd> {
-    macros: &'m Macros,
-    db: &'d mut SourceDb,
-    /// The crate of every file, expansions included (an expansion's is its invocation's).
-    crate_of: Vec<Option<usize>>,
-    /// How deeply each expansion's file is nested in others.
-    depth: HashMap<FileId, u32>,
-    stats: ExpansionStats,
-}
-
-impl Expander<'_, '_> {
+impl Macros {
     /// The definition an invocation at `file`/`offset` in `krate` means.
     fn resolve(
         &self,
@@ -209,7 +246,7 @@ impl Expander<'_, '_> {
         offset: u32,
     ) -> Option<&Definition> {
         let name = path.last()?;
-        let candidates = self.macros.by_name.get(name)?;
+        let candidates = self.by_name.get(name)?;
         if path.len() == 1 {
             let in_file = candidates
                 .iter()
@@ -224,13 +261,36 @@ impl Expander<'_, '_> {
         }
         let target = match path[0].as_str() {
             "crate" | "self" | "super" => krate,
-            other => self.macros.crate_names.iter().position(|c| c == other)?,
+            other => self.crate_names.iter().position(|c| c == other)?,
         };
         candidates
             .iter()
             .find(|d| d.krate == target && (d.exported || target == krate))
     }
 
+    /// What `$crate` is in an expansion of a macro of `defined_in` used in `used_in`.
+    fn crate_path(&self, defined_in: usize, used_in: usize) -> String {
+        if defined_in == used_in {
+            "crate".to_string()
+        } else {
+            self.crate_names[defined_in].clone()
+        }
+    }
+}
+
+struct Expander<'m, 'd> {
+    macros: &'m Macros,
+    /// What can matter to the rules (prepared).
+    names: &'m Prefilter,
+    db: &'d mut SourceDb,
+    /// The crate of every file, expansions included (an expansion's is its invocation's).
+    crate_of: Vec<Option<usize>>,
+    /// How deeply each expansion's file is nested in others.
+    depth: HashMap<FileId, u32>,
+    stats: ExpansionStats,
+}
+
+impl Expander<'_, '_> {
     /// Expands one invocation into a file of its own: its id and text.
     fn expand(
         &mut self,
@@ -240,13 +300,9 @@ impl Expander<'_, '_> {
         written_at: &dyn Fn(proc_macro2::Span) -> Span,
     ) -> Option<(FileId, String)> {
         let krate = self.crate_of.get(call.file).copied().flatten()?;
-        let definition = self.resolve(path, krate, call.file, call.start)?;
+        let definition = self.macros.resolve(path, krate, call.file, call.start)?;
         let depth = self.depth.get(&call.file).copied().unwrap_or(0) + 1;
-        let crate_path = if definition.krate == krate {
-            "crate".to_string()
-        } else {
-            self.macros.crate_names[definition.krate].clone()
-        };
+        let crate_path = self.macros.crate_path(definition.krate, krate);
         let expanded = (depth <= RECURSION_LIMIT)
             .then(|| definition.rules.expand(input, &crate_path))
             .flatten();
@@ -277,11 +333,17 @@ impl Expander<'_, '_> {
         Some((file, printed.text))
     }
 
-    /// Expands an invocation written where items are expected: its tokens are re-read from
-    /// the invocation's text.
-    fn expand_call(&mut self, call: &MacroCall) -> Option<(FileId, String)> {
+    /// Expands an invocation written where items are expected, when it can matter (`within`:
+    /// it sits in an impl or trait that names something the rules care about): its tokens
+    /// are re-read from the invocation's text.
+    fn expand_call(&mut self, call: &MacroCall, within: bool) -> Option<(FileId, String)> {
         let krate = self.crate_of.get(call.tokens.file).copied().flatten()?;
-        self.resolve(&call.path, krate, call.span.file, call.span.start)?;
+        let definition = self
+            .macros
+            .resolve(&call.path, krate, call.span.file, call.span.start)?;
+        if !(within || definition.matters || self.names.matches(call.tokens.as_str())) {
+            return None;
+        }
         let input: TokenStream = call.tokens.as_str().parse().ok()?;
         let local = SourceFile::new(String::new(), Default::default(), call.tokens.as_str());
         let map = SpanMap {
@@ -293,25 +355,34 @@ impl Expander<'_, '_> {
         self.expand(&call.path, &input, call.span, &|s| map.span(s))
     }
 
-    fn items(&mut self, items: &mut Vec<Item>) {
+    /// Expands the invocations among `items` (`within`: they sit in an impl or trait that
+    /// can matter).
+    fn items(&mut self, items: &mut Vec<Item>, within: bool) {
         let mut i = 0;
         while i < items.len() {
+            let items_name = items[i].name.to_string();
             match &mut items[i].kind {
                 ItemKind::Macro(m) => {
                     if let MacroItem::Call(call) = &**m {
                         let call = call.clone();
-                        if let Some(expanded) = self.expanded_items(&call) {
+                        if let Some(expanded) = self.expanded_items(&call, within) {
                             // The new items are looked at in turn: they may invoke macros.
                             items.splice(i..i + 1, expanded);
                             continue;
                         }
                     }
                 }
-                ItemKind::Mod { body: Some(b), .. } => self.items(b),
+                ItemKind::Mod { body: Some(b), .. } => self.items(b, false),
                 ItemKind::Impl(imp) => {
+                    let within = imp
+                        .trait_
+                        .as_ref()
+                        .is_some_and(|t| self.names.mentions_path(t))
+                        || self.names.mentions_type(&imp.self_ty);
                     let mut todo = std::mem::take(&mut imp.macros);
                     while let Some(call) = pop_front(&mut todo) {
-                        if let Some(members) = self.expanded_members(&call, Position::Impl) {
+                        if let Some(members) = self.expanded_members(&call, Position::Impl, within)
+                        {
                             imp.methods.extend(members.methods);
                             imp.assoc_types.extend(members.assoc_types);
                             todo.extend(members.macros);
@@ -323,9 +394,11 @@ impl Expander<'_, '_> {
                 ItemKind::Trait {
                     methods, macros, ..
                 } => {
+                    let within = self.names.matches(&items_name);
                     let mut todo = std::mem::take(macros);
                     while let Some(call) = pop_front(&mut todo) {
-                        if let Some(members) = self.expanded_members(&call, Position::Trait) {
+                        if let Some(members) = self.expanded_members(&call, Position::Trait, within)
+                        {
                             methods.extend(members.methods);
                             todo.extend(members.macros);
                         } else {
@@ -339,8 +412,8 @@ impl Expander<'_, '_> {
         }
     }
 
-    fn expanded_items(&mut self, call: &MacroCall) -> Option<Vec<Item>> {
-        let (file, text) = self.expand_call(call)?;
+    fn expanded_items(&mut self, call: &MacroCall, within: bool) -> Option<Vec<Item>> {
+        let (file, text) = self.expand_call(call, within)?;
         let parsed = syn::parse_file(&text).ok();
         let items = parsed.map(|parsed| {
             let source = self.db.get(file);
@@ -364,8 +437,9 @@ impl Expander<'_, '_> {
         &mut self,
         call: &MacroCall,
         position: Position,
+        within: bool,
     ) -> Option<crate::lower::Members> {
-        let (file, text) = self.expand_call(call)?;
+        let (file, text) = self.expand_call(call, within)?;
         let map = |source| SpanMap {
             file,
             source,
@@ -391,24 +465,6 @@ impl Expander<'_, '_> {
         }
         members
     }
-
-    /// Lowers a body that invokes a workspace macro, expanding it.
-    fn body(&mut self, def: &FnDef, names: &aho_corasick::AhoCorasick) {
-        let Some(body) = &def.body else {
-            return;
-        };
-        let text = body
-            .source
-            .text
-            .get(body.source.start as usize..body.source.end as usize)
-            .unwrap_or_default();
-        if !mentions_invocation(text, names) {
-            return;
-        }
-        let source = body.source.clone();
-        let lowered = crate::lower::lower_body_expanding(&source, &def.name, Some(self));
-        body.set_lowered(lowered);
-    }
 }
 
 #[derive(Clone, Copy)]
@@ -427,26 +483,4 @@ fn many<T: syn::parse::Parse>(input: syn::parse::ParseStream) -> syn::Result<Vec
         out.push(input.parse()?);
     }
     Ok(out)
-}
-
-impl BodyMacros for Expander<'_, '_> {
-    fn expand(&mut self, mac: &syn::Macro, map: &SpanMap) -> Option<(FileId, String)> {
-        let path: Vec<Name> = mac
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string().into())
-            .collect();
-        let first = mac.path.segments.first()?.ident.span();
-        let close = match &mac.delimiter {
-            syn::MacroDelimiter::Paren(p) => p.span.close(),
-            syn::MacroDelimiter::Brace(b) => b.span.close(),
-            syn::MacroDelimiter::Bracket(b) => b.span.close(),
-        };
-        let call = Span {
-            end: map.span(close).end,
-            ..map.span(first)
-        };
-        Expander::expand(self, &path, &mac.tokens, call, &|s| map.span(s))
-    }
 }
