@@ -283,6 +283,9 @@ pub struct Body {
     pub ret: Local,
     /// Nested items (fns and types declared inside a static's initializer).
     pub items: Vec<Item>,
+    /// `x.into()` calls whose target type is written where their value goes
+    /// (`let b: T = x.into();`), by the call's span.
+    pub into_targets: Vec<(Span, TypeRef)>,
 }
 
 #[derive(Clone, Debug)]

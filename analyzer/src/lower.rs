@@ -856,6 +856,7 @@ impl<'c, 'a, 'b, 'h> BodyCx<'c, 'a, 'b, 'h> {
             syn::Stmt::Local(l) => {
                 let value = match &l.init {
                     Some(init) => {
+                        self.note_into_target(&l.pat, &init.expr);
                         let v = self.expr(&init.expr);
                         if let Some((_, diverge)) = &init.diverge {
                             self.expr(diverge);
@@ -891,6 +892,18 @@ impl<'c, 'a, 'b, 'h> BodyCx<'c, 'a, 'b, 'h> {
                 Some(expanded) => self.expanded_stmts(expanded),
                 None => self.mac(&m.mac),
             },
+        }
+    }
+
+    /// `let b: T = x.into();`: the conversion's target is `T`.
+    fn note_into_target(&mut self, pat: &syn::Pat, init: &syn::Expr) {
+        let (syn::Pat::Type(typed), syn::Expr::MethodCall(call)) = (pat, init) else {
+            return;
+        };
+        if call.method == "into" && call.args.is_empty() && call.turbofish.is_none() {
+            let span = self.span(expr_span(init));
+            let ty = self.cx.ty(&typed.ty);
+            self.body.into_targets.push((span, ty));
         }
     }
 

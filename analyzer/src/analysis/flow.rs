@@ -16,7 +16,7 @@ use super::declared::DeclaredTypes;
 use super::model::RuleModel;
 use super::objects::*;
 use super::small_set::SmallSet;
-use crate::hir::{Body, Inst, Local, Name, PathRef, Place, NOTHING};
+use crate::hir::{Body, Inst, Local, Name, PathRef, Place, TypeRef, NOTHING};
 use crate::index::{DefId, DefKind, FnId, FnOwner, Index, Res, Ty};
 use crate::source::Span;
 use rustc_hash::FxHashMap as HashMap;
@@ -1399,7 +1399,12 @@ impl<'a> Flow<'a> {
             }
             if matches!(method, "clone" | "to_owned" | "as_ref" | "borrow" | "into") {
                 if method == "into" {
-                    out.extend(self.call_into(inst, r, span));
+                    let target = body
+                        .into_targets
+                        .iter()
+                        .find(|(at, _)| *at == span)
+                        .map(|(_, ty)| ty);
+                    out.extend(self.call_into(inst, r, target, span));
                 }
                 out.push(r);
                 continue;
@@ -1636,9 +1641,30 @@ impl<'a> Flow<'a> {
         places.get(&local).cloned()
     }
 
-    /// `x.into()`: every workspace `impl From<X> for T` whose parameter can hold `x` runs
-    /// with it (the target type is not known without type inference).
-    fn call_into(&mut self, inst: Instance, r: Value, span: Span) -> Vec<Value> {
+    /// `x.into()`: the workspace's `impl From<X> for T` whose parameter can hold `x` run with
+    /// it: only those for the target type when the code writes it down (`let b: T =
+    /// x.into()`), else all of them (without type inference the target is not known).
+    fn call_into(
+        &mut self,
+        inst: Instance,
+        r: Value,
+        target: Option<&TypeRef>,
+        span: Span,
+    ) -> Vec<Value> {
+        let target = target.map(|ty| {
+            let generics = match inst.body {
+                BodyId::Fn(f) => self.index.fn_info(f).generics.clone(),
+                BodyId::Static(_) => Vec::new(),
+            };
+            let module = self.module_of(inst.body);
+            let self_def = self.self_def_of(inst.body);
+            self.index.resolve_type(module, ty, self_def, &generics)
+        });
+        let target_def = match target {
+            Some(Ty::Adt(d)) => Some(Some(d)),
+            Some(_) => Some(None),
+            None => None,
+        };
         let froms = self.from_impls.get_or_insert_with(|| {
             let index = self.index;
             index
@@ -1652,6 +1678,15 @@ impl<'a> Flow<'a> {
         let froms = froms.clone();
         let mut out = Vec::new();
         for f in froms {
+            if let Some(wanted) = target_def {
+                let for_type = match self.index.fn_info(f).owner {
+                    FnOwner::Impl { self_def, .. } => self_def,
+                    _ => None,
+                };
+                if wanted.is_none() || for_type != wanted {
+                    continue;
+                }
+            }
             let params = self.declared.params(self.index, f);
             if params.first().is_some_and(|t| self.fits(r.obj, t)) {
                 out.extend(self.call_fn_args(inst, f, None, &[Arg::Values(vec![r])], span));
