@@ -23,6 +23,14 @@ use rustc_hash::FxHashMap as HashMap;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Methods that hand back their receiver (or what it wraps) for the analysis's purposes.
+/// Where a method lookup stands: how many `Deref` steps it took, and whether the receiver
+/// (before any step) is declared with a concrete type, which no trait object has.
+#[derive(Clone, Copy, Default)]
+struct Lookup {
+    derefs: usize,
+    concrete: bool,
+}
+
 const TRANSPARENT_METHODS: &[&str] = &[
     "clone",
     "to_owned",
@@ -906,7 +914,11 @@ impl<'a> Flow<'a> {
                 ..
             } => {
                 let recv_vals = self.vals(inst, *recv);
-                let mut out = self.call_method(inst, body, &recv_vals, method, args, *span, 0);
+                let lookup = Lookup {
+                    derefs: 0,
+                    concrete: self.declared_concrete(inst, recv_place.as_ref()),
+                };
+                let mut out = self.call_method(inst, body, &recv_vals, method, args, *span, lookup);
                 // Even an empty container yields what fills it (the first call runs the
                 // closure, or takes the default, and returns that value).
                 let from_closure = RESULT_FROM_CLOSURE.contains(&method.as_str());
@@ -1379,11 +1391,16 @@ impl<'a> Flow<'a> {
         method: &str,
         args: &[Local],
         span: Span,
-        depth: usize,
+        lookup: Lookup,
     ) -> Vec<Value> {
         let mut out = Vec::new();
         for &r in recvs {
-            let candidates = self.dispatch(r.obj, method);
+            // A receiver declared with a concrete type is not a trait object: methods of
+            // `impl Ext for dyn Trait` do not apply to it, auto-deref goes on.
+            let candidates = match (lookup.concrete, self.ty_of(r.obj)) {
+                (true, Some(ty)) => self.index.methods_of(ty, method),
+                _ => self.dispatch(r.obj, method),
+            };
             if !candidates.is_empty() {
                 for f in candidates {
                     let results = self.call_fn(inst, f, Some(r), args, span);
@@ -1409,7 +1426,7 @@ impl<'a> Flow<'a> {
                 out.push(r);
                 continue;
             }
-            if depth < 4 {
+            if lookup.derefs < 4 {
                 if let Some(deref) = self.ty_of(r.obj).and_then(|t| self.index.deref_fn(t)) {
                     // Auto-deref stops at the first type that has the method: a target that
                     // has no method of this name cannot be where the call lands (`upgrade`
@@ -1431,7 +1448,10 @@ impl<'a> Flow<'a> {
                             method,
                             args,
                             span,
-                            depth + 1,
+                            Lookup {
+                                derefs: lookup.derefs + 1,
+                                concrete: false,
+                            },
                         ));
                         continue;
                     }
@@ -1467,6 +1487,35 @@ impl<'a> Flow<'a> {
             }
             None => false,
         }
+    }
+
+    /// Whether a method call's receiver is a field declared with a concrete workspace type
+    /// (itself or behind a smart pointer or reference) in every type its base can have: a
+    /// value of that static type is no trait object, whatever objects flow into it.
+    fn declared_concrete(&mut self, inst: Instance, place: Option<&Place>) -> bool {
+        let Some(Place::Field(base, field)) = place else {
+            return false;
+        };
+        let owners: BTreeSet<DefId> = self
+            .vals(inst, *base)
+            .iter()
+            .filter_map(|v| self.ty_of(v.obj))
+            .collect();
+        fn concrete(t: &Ty) -> bool {
+            match t {
+                Ty::Adt(_) => true,
+                Ty::External(name, args) if ["Arc", "Rc", "Box"].contains(&name.as_str()) => {
+                    args.len() == 1 && concrete(&args[0])
+                }
+                _ => false,
+            }
+        }
+        !owners.is_empty()
+            && owners.iter().all(|d| {
+                self.declared
+                    .field(self.index, *d, field)
+                    .is_some_and(|t| concrete(&t))
+            })
     }
 
     /// Workspace methods a receiver object resolves to: its type's, else those of impls for
@@ -1851,7 +1900,15 @@ impl<'a> Flow<'a> {
                 };
                 let recvs = self.vals(inst, *first);
                 if is_trait {
-                    out.extend(self.call_method(inst, body, &recvs, name, rest, span, 0));
+                    out.extend(self.call_method(
+                        inst,
+                        body,
+                        &recvs,
+                        name,
+                        rest,
+                        span,
+                        Lookup::default(),
+                    ));
                 } else {
                     for r in recvs {
                         for v in self.call_fn(inst, f, Some(r), rest, span) {
