@@ -65,7 +65,9 @@ pub struct Finding {
 /// The findings, and the bodies whose registrations could not be checked (a panic inside
 /// facadelint, with its message).
 pub fn collect(flow: &Flow) -> (Vec<Finding>, BTreeMap<BodyId, String>) {
-    let mut found: BTreeMap<(u32, u32, Span), Vec<Finding>> = BTreeMap::new();
+    // One finding per bypass point, obtaining site and registration: two places that obtain
+    // the bypassing client are two places to fix.
+    let mut found: BTreeMap<(u32, u32, Option<Span>, Span), Vec<Finding>> = BTreeMap::new();
     let mut failed = BTreeMap::new();
     let lookup = Sites::build(flow);
     for site in flow.registrations.values() {
@@ -94,7 +96,12 @@ pub fn collect(flow: &Flow) -> (Vec<Finding>, BTreeMap<BodyId, String>) {
             Ok(findings) => {
                 for f in findings {
                     found
-                        .entry((f.bypass.file as u32, f.bypass.start, f.registration))
+                        .entry((
+                            f.bypass.file as u32,
+                            f.bypass.start,
+                            f.obtained.as_ref().map(|o| o.0),
+                            f.registration,
+                        ))
                         .or_default()
                         .push(f);
                 }
